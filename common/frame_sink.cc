@@ -1,0 +1,212 @@
+#include "common/frame_sink.h"
+
+#include <cstddef>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
+#include "opencv2/videoio.hpp"
+
+namespace tessera {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class OverlayKind { kNone, kVideo, kPng };
+
+absl::Status CreateFolder(const fs::path& folder) {
+  std::error_code error;
+  fs::create_directories(folder, error);
+  // Whether an existing non-folder of that name is an error has varied
+  // between library versions (LWG 2935), so check the result too.
+  std::error_code type_error;
+  if (error || !fs::is_directory(folder, type_error)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("cannot create folder %s: %s", folder.string(),
+                        error ? error.message() : "not a folder"));
+  }
+  return absl::OkStatus();
+}
+
+// Width, height and channels agree with the buffer, so a Mat view over it
+// cannot read past its end.
+bool IsWellFormed(const Image& image) {
+  return image.width > 0 && image.height > 0 && image.channels > 0 &&
+         image.pixels.size() ==
+             static_cast<size_t>(image.width) * image.height * image.channels;
+}
+
+// A cv::Mat header over the Image's pixels, without copying. OpenCV's write
+// functions take const inputs but the Mat constructor wants a non-const
+// pointer.
+cv::Mat MatView(const Image& image) {
+  return cv::Mat(image.height, image.width, CV_8UC(image.channels),
+                 const_cast<uint8_t*>(image.pixels.data()));
+}
+
+class FolderSink : public FrameSink {
+ public:
+  FolderSink(const FrameSinkOptions& options, OverlayKind overlay)
+      : options_(options),
+        overlay_(overlay),
+        palette_(options.palette != nullptr ? *options.palette
+                                            : CamVidPalette()) {}
+
+  ~FolderSink() override { Close().IgnoreError(); }
+
+  absl::Status Write(uint64_t index, const Image& frame,
+                     const LabelMap& labels) override {
+    if (closed_) return absl::FailedPreconditionError("frame sink is closed");
+    // Every check comes before any file is written, so a refused frame
+    // leaves no partial output behind.
+    if (!IsWellFormed(labels) || labels.channels != 1) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "labels must be a non-empty 1-channel image, got %dx%dx%d",
+          labels.width, labels.height, labels.channels));
+    }
+    const bool with_overlay = overlay_ != OverlayKind::kNone && !frame.empty();
+    if (with_overlay) {
+      if (!IsWellFormed(frame) || frame.channels != 3 ||
+          frame.size() != labels.size()) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "frame is %dx%dx%d, expected %dx%dx3 like the labels", frame.width,
+            frame.height, frame.channels, labels.width, labels.height));
+      }
+      if (overlay_ == OverlayKind::kVideo && writer_.isOpened() &&
+          frame.size() != video_size_) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "frame %d is %dx%d but the overlay video is %dx%d", index,
+            frame.width, frame.height, video_size_.width, video_size_.height));
+      }
+    }
+    const std::string name = absl::StrFormat("%06d.png", index);
+    try {
+      if (options_.write_labels) {
+        const std::string path = (folder() / "labels" / name).string();
+        if (!cv::imwrite(path, MatView(labels))) {
+          return absl::InternalError(absl::StrCat("cannot write ", path));
+        }
+      }
+      if (with_overlay) {
+        const Image overlay = Overlay(frame, labels, palette_, options_.alpha);
+        if (overlay.size() != frame.size() || overlay.channels != 3) {
+          return absl::InternalError(
+              absl::StrFormat("no overlay for frame %d", index));
+        }
+        cv::Mat bgr;
+        cv::cvtColor(MatView(overlay), bgr, cv::COLOR_RGB2BGR);
+        if (overlay_ == OverlayKind::kPng) {
+          const std::string path = (folder() / "overlay" / name).string();
+          if (!cv::imwrite(path, bgr)) {
+            return absl::InternalError(absl::StrCat("cannot write ", path));
+          }
+        } else {
+          if (absl::Status status = OpenWriter(frame.size()); !status.ok()) {
+            return status;
+          }
+          writer_.write(bgr);
+        }
+      }
+    } catch (const std::exception& e) {  // cv::Exception included
+      return absl::InternalError(
+          absl::StrFormat("cannot write frame %d: %s", index, e.what()));
+    }
+    ++frames_written_;
+    return absl::OkStatus();
+  }
+
+  absl::Status Close() override {
+    if (closed_) return absl::OkStatus();
+    closed_ = true;
+    try {
+      // Releasing the writer finalises the MP4 (moov atom); without it the
+      // file is unplayable.
+      writer_.release();
+    } catch (const std::exception& e) {
+      return absl::InternalError(
+          absl::StrCat("cannot finish ", VideoPath(), ": ", e.what()));
+    }
+    return absl::OkStatus();
+  }
+
+  int frames_written() const override { return frames_written_; }
+
+ private:
+  fs::path folder() const { return fs::path(options_.folder); }
+  std::string VideoPath() const { return (folder() / "overlay.mp4").string(); }
+
+  // Opened at the first frame because the video's size is only known then.
+  absl::Status OpenWriter(Size size) {
+    if (writer_.isOpened()) return absl::OkStatus();
+    const std::string path = VideoPath();
+    if (!writer_.open(path, cv::VideoWriter::fourcc('m', 'p', '4', 'v'),
+                      options_.fps, cv::Size(size.width, size.height),
+                      /*isColor=*/true)) {
+      return absl::InternalError(
+          absl::StrCat("cannot open video writer for ", path));
+    }
+    video_size_ = size;
+    return absl::OkStatus();
+  }
+
+  const FrameSinkOptions options_;
+  const OverlayKind overlay_;
+  const Palette& palette_;
+  cv::VideoWriter writer_;
+  Size video_size_;
+  int frames_written_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FrameSink>> OpenFrameSink(
+    const FrameSinkOptions& options) {
+  OverlayKind overlay;
+  if (options.overlay == "video") {
+    overlay = OverlayKind::kVideo;
+  } else if (options.overlay == "png") {
+    overlay = OverlayKind::kPng;
+  } else if (options.overlay == "none") {
+    overlay = OverlayKind::kNone;
+  } else {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "unknown overlay kind \"%s\" (expected video, png or none)",
+        options.overlay));
+  }
+  if (options.folder.empty()) {
+    return absl::InvalidArgumentError("frame sink needs an output folder");
+  }
+  if (overlay == OverlayKind::kVideo && !(options.fps > 0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "overlay video fps must be positive, got %g", options.fps));
+  }
+  if (!(options.alpha >= 0 && options.alpha <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "overlay alpha must be in [0, 1], got %g", options.alpha));
+  }
+  const fs::path folder(options.folder);
+  if (absl::Status status = CreateFolder(folder); !status.ok()) return status;
+  if (options.write_labels) {
+    if (absl::Status status = CreateFolder(folder / "labels"); !status.ok()) {
+      return status;
+    }
+  }
+  if (overlay == OverlayKind::kPng) {
+    if (absl::Status status = CreateFolder(folder / "overlay"); !status.ok()) {
+      return status;
+    }
+  }
+  return std::unique_ptr<FrameSink>(
+      std::make_unique<FolderSink>(options, overlay));
+}
+
+}  // namespace tessera
