@@ -1,0 +1,93 @@
+// What the master core says to the outside world: a WorkerLink per registered
+// worker and a ClientLink per open stream. The gRPC adapter implements them on
+// top of its reactors; tests implement them with plain vectors.
+//
+// MasterCore calls links while holding its own mutex, so an implementation
+// must only queue what it is given and return: it must never block, and never
+// call back into MasterCore from inside these methods.
+#ifndef TESSERA_MASTER_LINKS_H_
+#define TESSERA_MASTER_LINKS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/image.h"
+#include "common/image_codec.h"
+#include "master/scheduler.h"
+
+namespace tessera::master {
+
+// Encoded pixels shared between the frame that owns them and every task that
+// carries them (a requeued region is sent again without re-encoding).
+struct EncodedImage {
+  std::shared_ptr<const std::string> bytes;
+  Encoding encoding = Encoding::kRaw;
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+};
+
+struct TaskMessage {
+  TaskId task = 0;
+  std::string stream_id;
+  uint64_t frame_index = 0;  // the client's index
+  int region_id = 0;
+  EncodedImage image;
+  bool want_confidence = false;
+  Encoding label_encoding = Encoding::kPng;
+};
+
+enum class RegionPath { kUnspecified, kSegmentation, kFlow };
+
+struct RegionStat {
+  int region_id = 0;
+  std::string worker;
+  RegionPath path = RegionPath::kUnspecified;
+  double compute_ms = 0;
+  int attempts = 0;
+};
+
+struct FrameStats {
+  double latency_ms = 0;
+  std::vector<RegionStat> regions;
+  int queued_frames = 0;
+  uint64_t dropped_frames_total = 0;
+};
+
+// One per accepted frame, in the order the frames were sent.
+struct FrameOutcome {
+  enum class Kind { kMask, kDropped, kError };
+  Kind kind = Kind::kMask;
+  uint64_t index = 0;
+  LabelMap mask;                       // kMask
+  FrameStats stats;                    // kMask
+  std::string drop_reason;             // kDropped
+  absl::Status error;                  // kError
+  std::shared_ptr<const Image> frame;  // the input, when kept for overlays
+};
+
+class WorkerLink {
+ public:
+  virtual ~WorkerLink() = default;
+  virtual void SendTask(const TaskMessage& task) = 0;
+  // Ends the worker's connection with `reason` (e.g. a protocol violation).
+  virtual void Close(const absl::Status& reason) = 0;
+};
+
+class ClientLink {
+ public:
+  virtual ~ClientLink() = default;
+  virtual void Deliver(FrameOutcome outcome) = 0;
+  // Back-pressure released: the stream may submit frames again.
+  virtual void ResumeReading() = 0;
+  // Every frame was delivered after the client finished sending, or the
+  // stream failed: no more calls follow.
+  virtual void Finish(const absl::Status& status) = 0;
+};
+
+}  // namespace tessera::master
+
+#endif  // TESSERA_MASTER_LINKS_H_

@@ -1,0 +1,181 @@
+// The master's brain, free of any transport: streams of frames come in, are
+// split into regions, scheduled over the registered workers, stitched back and
+// delivered to each stream in frame order. Thread-safe; every public method
+// may be called from any thread.
+//
+//   MasterCore core(options);
+//   WorkerId w = core.AddWorker(hello, worker_link).value();
+//   StreamHandle s = core.OpenStream(settings, client_link).value();
+//   bool more = core.SubmitFrame(s.id, /*index=*/0, frame).value();
+//   core.OnRegionResult(w, result);     // from the worker's connection
+//   core.Tick(absl::Now());             // deadlines, silent workers
+#ifndef TESSERA_MASTER_MASTER_CORE_H_
+#define TESSERA_MASTER_MASTER_CORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/image.h"
+#include "common/image_codec.h"
+#include "common/region_grid.h"
+#include "common/split_stitch.h"
+#include "master/links.h"
+#include "master/scheduler.h"
+
+namespace tessera::master {
+
+enum class OverflowPolicy { kBlock, kDropOldest };
+
+struct StreamSettings {
+  std::string name;
+  GridSpec grid{2, 2, 64};
+  StitchMode stitch = StitchMode::kCropHalo;
+  OverflowPolicy overflow = OverflowPolicy::kBlock;
+  int max_queued_frames = 8;  // accepted but not yet delivered
+  Encoding region_encoding = Encoding::kRaw;
+  bool keep_frames = false;  // hand the input frame back with its outcome
+};
+
+struct MasterOptions {
+  SchedulerOptions scheduler;
+  StreamSettings default_stream;
+  int max_queued_frames_limit = 256;
+  DecodeLimits frame_limits;  // largest frame a client may send
+  // A worker that sends nothing (not even a heartbeat) for this long is
+  // dropped and its regions requeued.
+  absl::Duration worker_silence_timeout = absl::Seconds(10);
+};
+
+struct WorkerHelloInfo {
+  std::string name;
+  std::string device;
+  std::string model;
+  int num_classes = 0;
+  double regions_per_second = 1;
+  int max_in_flight = 2;
+};
+
+struct StreamHandle {
+  StreamId id = 0;
+  std::string name;  // unique: "<settings.name>#<id>"
+  StreamSettings settings;
+};
+
+// A worker's answer for one task, already decoded.
+struct RegionResultIn {
+  TaskId task = 0;
+  LabelMap labels;
+  Image confidence;  // empty unless asked for
+  double compute_ms = 0;
+  RegionPath path = RegionPath::kSegmentation;
+};
+
+struct MasterCounters {
+  uint64_t frames_in = 0;
+  uint64_t frames_out = 0;
+  uint64_t frames_dropped = 0;
+  uint64_t frames_failed = 0;
+  uint64_t regions_done = 0;
+  uint64_t regions_requeued = 0;
+  uint64_t late_results = 0;
+  size_t workers = 0;
+  size_t streams = 0;
+  size_t queued_regions = 0;
+  size_t in_flight_regions = 0;
+};
+
+class MasterCore {
+ public:
+  explicit MasterCore(MasterOptions options);
+  ~MasterCore();
+  MasterCore(const MasterCore&) = delete;
+  MasterCore& operator=(const MasterCore&) = delete;
+
+  // ---- Workers ----
+  absl::StatusOr<WorkerId> AddWorker(const WorkerHelloInfo& hello,
+                                     std::shared_ptr<WorkerLink> link);
+  // The worker's connection ended; its regions are requeued.
+  void RemoveWorker(WorkerId worker, const absl::Status& reason);
+  // Returns INVALID_ARGUMENT for a result that breaks the protocol (never
+  // sent, wrong size); the caller should then close the worker's connection.
+  absl::Status OnRegionResult(WorkerId worker, RegionResultIn result);
+  absl::Status OnTaskFailure(WorkerId worker, TaskId task,
+                             const absl::Status& error);
+  void OnHeartbeat(WorkerId worker);
+
+  // ---- Streams ----
+  // Unset fields of `requested` (0, empty) take the master's defaults.
+  // INVALID_ARGUMENT for an impossible grid or queue bound.
+  absl::StatusOr<StreamHandle> OpenStream(const StreamSettings& requested,
+                                          std::shared_ptr<ClientLink> link);
+  // Accepts a decoded RGB frame. A frame the master cannot use (wrong channel
+  // count, too large, too small for the grid) is still accepted and answered
+  // in order with an error outcome. Returns whether the stream may send the
+  // next frame now (false: wait for ClientLink::ResumeReading). Errors:
+  // NOT_FOUND for an unknown stream, INVALID_ARGUMENT for an index that is
+  // not after the previous one (a protocol violation).
+  absl::StatusOr<bool> SubmitFrame(StreamId stream, uint64_t index,
+                                   Image frame);
+  // Same, from encoded bytes as they arrive on the wire.
+  absl::StatusOr<bool> SubmitEncodedFrame(StreamId stream, uint64_t index,
+                                          std::string_view bytes,
+                                          Encoding encoding,
+                                          const ImageExpectation& declared);
+  // The client sent its last frame; the stream finishes once all are out.
+  void CloseInput(StreamId stream);
+  // The client went away: forget the stream and everything queued for it.
+  void CancelStream(StreamId stream);
+
+  // Deadlines and silent workers; call a few times a second.
+  void Tick(absl::Time now);
+
+  MasterCounters counters() const;
+
+ private:
+  struct EncodedRegion;
+  struct PendingFrame;
+  struct StreamState;
+  struct WorkerEntry {
+    WorkerHelloInfo hello;
+    std::shared_ptr<WorkerLink> link;
+  };
+
+  absl::StatusOr<bool> Accept(StreamId stream, uint64_t index,
+                              std::shared_ptr<PendingFrame> frame);
+  std::shared_ptr<PendingFrame> Prepare(const StreamSettings& settings,
+                                        uint64_t index, Image frame) const;
+  void DropOldestLocked(StreamState& stream) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DispatchLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HandleRevokedLocked(const std::vector<Revoked>& revoked,
+                           const std::string& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FailFrameLocked(StreamState& stream, PendingFrame& frame,
+                       absl::Status error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DeliverReadyLocked(StreamId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  PendingFrame* FindFrameLocked(const JobKey& job)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveWorkerLocked(WorkerId worker, const absl::Status& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const MasterOptions options_;
+  mutable absl::Mutex mu_;
+  Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
+  std::map<WorkerId, WorkerEntry> workers_ ABSL_GUARDED_BY(mu_);
+  std::map<StreamId, std::unique_ptr<StreamState>> streams_
+      ABSL_GUARDED_BY(mu_);
+  WorkerId next_worker_ ABSL_GUARDED_BY(mu_) = 1;
+  StreamId next_stream_ ABSL_GUARDED_BY(mu_) = 1;
+  MasterCounters counters_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tessera::master
+
+#endif  // TESSERA_MASTER_MASTER_CORE_H_

@@ -1,0 +1,177 @@
+#include "master/proto_convert.h"
+
+#include "absl/strings/str_format.h"
+#include "common/wire.h"
+
+namespace tessera::master {
+
+absl::StatusOr<StreamSettings> SettingsFromConfig(
+    const v1::StreamConfig& config, const StreamSettings& defaults) {
+  StreamSettings settings = defaults;
+  if (!config.stream_name().empty()) settings.name = config.stream_name();
+  if (config.has_grid()) {
+    settings.grid = {config.grid().rows(), config.grid().cols(),
+                     config.grid().halo()};
+  }
+  if (config.max_queued_frames() != 0) {
+    settings.max_queued_frames = config.max_queued_frames();
+  }
+  switch (config.overflow()) {
+    case v1::OVERFLOW_POLICY_UNSPECIFIED:
+      break;
+    case v1::OVERFLOW_POLICY_BLOCK:
+      settings.overflow = OverflowPolicy::kBlock;
+      break;
+    case v1::OVERFLOW_POLICY_DROP_OLDEST:
+      settings.overflow = OverflowPolicy::kDropOldest;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "unknown overflow policy %d", static_cast<int>(config.overflow())));
+  }
+  switch (config.stitch()) {
+    case v1::STITCH_MODE_UNSPECIFIED:
+      break;
+    case v1::STITCH_MODE_CROP_HALO:
+      settings.stitch = StitchMode::kCropHalo;
+      break;
+    case v1::STITCH_MODE_MAX_CONFIDENCE:
+      settings.stitch = StitchMode::kMaxConfidence;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "unknown stitch mode %d", static_cast<int>(config.stitch())));
+  }
+  if (config.region_encoding() != v1::ENCODING_UNSPECIFIED) {
+    absl::StatusOr<Encoding> encoding = FromProto(config.region_encoding());
+    if (!encoding.ok()) return encoding.status();
+    settings.region_encoding = *encoding;
+  }
+  return settings;
+}
+
+v1::StreamAccepted AcceptedMessage(const StreamHandle& handle) {
+  v1::StreamAccepted accepted;
+  accepted.set_stream_id(handle.name);
+  accepted.mutable_grid()->set_rows(handle.settings.grid.rows);
+  accepted.mutable_grid()->set_cols(handle.settings.grid.cols);
+  accepted.mutable_grid()->set_halo(handle.settings.grid.halo);
+  accepted.set_stitch(handle.settings.stitch == StitchMode::kCropHalo
+                          ? v1::STITCH_MODE_CROP_HALO
+                          : v1::STITCH_MODE_MAX_CONFIDENCE);
+  accepted.set_max_queued_frames(handle.settings.max_queued_frames);
+  accepted.set_overflow(handle.settings.overflow == OverflowPolicy::kBlock
+                            ? v1::OVERFLOW_POLICY_BLOCK
+                            : v1::OVERFLOW_POLICY_DROP_OLDEST);
+  return accepted;
+}
+
+absl::StatusOr<WorkerHelloInfo> HelloFromProto(const v1::WorkerHello& hello) {
+  if (hello.worker_id().empty()) {
+    return absl::InvalidArgumentError("worker hello has no worker_id");
+  }
+  if (!(hello.regions_per_second() > 0) || hello.max_in_flight() <= 0 ||
+      hello.num_classes() <= 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "worker %s advertises %g regions/s, %d in flight, %d classes; all "
+        "must be positive",
+        hello.worker_id(), hello.regions_per_second(), hello.max_in_flight(),
+        hello.num_classes()));
+  }
+  WorkerHelloInfo info;
+  info.name = hello.worker_id();
+  info.device = hello.device();
+  info.model = hello.model_name();
+  info.num_classes = hello.num_classes();
+  info.regions_per_second = hello.regions_per_second();
+  info.max_in_flight = hello.max_in_flight();
+  return info;
+}
+
+v1::MasterMessage TaskToProto(const TaskMessage& task) {
+  v1::MasterMessage message;
+  v1::RegionTask* out = message.mutable_task();
+  out->set_task_id(task.task);
+  out->set_stream_id(task.stream_id);
+  out->set_frame_index(task.frame_index);
+  out->set_region_id(task.region_id);
+  v1::ImageData* image = out->mutable_image();
+  image->set_encoding(ToProto(task.image.encoding));
+  image->set_width(task.image.width);
+  image->set_height(task.image.height);
+  image->set_channels(task.image.channels);
+  if (task.image.bytes) image->set_data(*task.image.bytes);
+  out->set_want_confidence(task.want_confidence);
+  out->set_label_encoding(ToProto(task.label_encoding));
+  return message;
+}
+
+absl::StatusOr<RegionResultIn> ResultFromProto(const v1::RegionResult& result,
+                                               const DecodeLimits& limits) {
+  RegionResultIn in;
+  in.task = result.task_id();
+  absl::StatusOr<Image> labels =
+      DecodeImageData(result.labels(), {.channels = 1}, limits);
+  if (!labels.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "task %d labels: %s", result.task_id(), labels.status().message()));
+  }
+  in.labels = *std::move(labels);
+  if (result.has_confidence() && !result.confidence().data().empty()) {
+    absl::StatusOr<Image> confidence =
+        DecodeImageData(result.confidence(), {.channels = 1}, limits);
+    if (!confidence.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("task %d confidence: %s", result.task_id(),
+                          confidence.status().message()));
+    }
+    in.confidence = *std::move(confidence);
+  }
+  in.compute_ms = result.compute_ms();
+  in.path = result.path() == v1::PATH_FLOW ? RegionPath::kFlow
+                                           : RegionPath::kSegmentation;
+  return in;
+}
+
+absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
+                                                  Encoding mask_encoding) {
+  v1::StreamResponse response;
+  switch (outcome.kind) {
+    case FrameOutcome::Kind::kMask: {
+      v1::FrameResult* result = response.mutable_result();
+      result->set_index(outcome.index);
+      absl::StatusOr<v1::ImageData> mask =
+          EncodeImageData(outcome.mask, mask_encoding);
+      if (!mask.ok()) return mask.status();
+      *result->mutable_labels() = *std::move(mask);
+      v1::FrameStats* stats = result->mutable_stats();
+      stats->set_latency_ms(static_cast<float>(outcome.stats.latency_ms));
+      stats->set_queued_frames(outcome.stats.queued_frames);
+      stats->set_dropped_frames_total(outcome.stats.dropped_frames_total);
+      for (const RegionStat& region : outcome.stats.regions) {
+        v1::RegionStats* out = stats->add_regions();
+        out->set_region_id(region.region_id);
+        out->set_worker_id(region.worker);
+        out->set_path(region.path == RegionPath::kFlow ? v1::PATH_FLOW
+                                                       : v1::PATH_SEGMENTATION);
+        out->set_compute_ms(static_cast<float>(region.compute_ms));
+        out->set_attempts(region.attempts);
+      }
+      break;
+    }
+    case FrameOutcome::Kind::kDropped:
+      response.mutable_dropped()->set_index(outcome.index);
+      response.mutable_dropped()->set_reason(outcome.drop_reason);
+      break;
+    case FrameOutcome::Kind::kError:
+      response.mutable_error()->set_index(outcome.index);
+      response.mutable_error()->set_code(
+          static_cast<int>(outcome.error.code()));
+      response.mutable_error()->set_message(
+          std::string(outcome.error.message()));
+      break;
+  }
+  return response;
+}
+
+}  // namespace tessera::master
