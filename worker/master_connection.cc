@@ -1,0 +1,244 @@
+#include "worker/master_connection.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "common/executor.h"
+#include "common/grpc_status.h"
+#include "common/log.h"
+#include "common/wire.h"
+#include "tessera/v1/tessera.grpc.pb.h"
+#include "worker/region_processor.h"
+
+namespace tessera::worker {
+
+// One Join call. Reads happen on the connection thread; writes come from the
+// inference thread and the heartbeat thread, serialised by write_mu_.
+class MasterConnection::Session {
+ public:
+  explicit Session(const ConnectionOptions& options) {
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoSeconds(options.session_limit));
+  }
+
+  grpc::ClientContext& context() { return context_; }
+  void set_stream(
+      std::unique_ptr<
+          grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>>
+          stream) {
+    stream_ = std::move(stream);
+  }
+  bool Read(v1::MasterMessage* message) { return stream_->Read(message); }
+  bool Write(const v1::WorkerMessage& message) {
+    absl::MutexLock lock(&write_mu_);
+    if (closed_) return false;
+    return stream_->Write(message);
+  }
+  bool closed() {
+    absl::MutexLock lock(&write_mu_);
+    return closed_;
+  }
+  void StopWrites() {
+    absl::MutexLock lock(&write_mu_);
+    closed_ = true;
+  }
+  // Stops further writes, then collects the call's final status.
+  grpc::Status Close() {
+    StopWrites();
+    return stream_->Finish();
+  }
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<
+      grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>>
+      stream_;
+  absl::Mutex write_mu_;
+  bool closed_ ABSL_GUARDED_BY(write_mu_) = false;
+};
+
+namespace {
+
+v1::WorkerMessage ResultMessage(const RegionResultOut& out) {
+  v1::WorkerMessage message;
+  v1::RegionResult* result = message.mutable_result();
+  result->set_task_id(out.task);
+  result->set_compute_ms(static_cast<float>(out.compute_ms));
+  result->set_path(v1::PATH_SEGMENTATION);
+  v1::ImageData* labels = result->mutable_labels();
+  labels->set_encoding(ToProto(out.label_encoding));
+  labels->set_width(out.width);
+  labels->set_height(out.height);
+  labels->set_channels(1);
+  labels->set_data(out.labels);
+  if (!out.confidence.empty()) {
+    v1::ImageData* confidence = result->mutable_confidence();
+    *confidence = *labels;
+    confidence->set_data(out.confidence);
+  }
+  return message;
+}
+
+v1::WorkerMessage FailureMessage(uint64_t task, const absl::Status& error) {
+  v1::WorkerMessage message;
+  message.mutable_failure()->set_task_id(task);
+  message.mutable_failure()->set_code(static_cast<int>(error.code()));
+  message.mutable_failure()->set_message(std::string(error.message()));
+  return message;
+}
+
+}  // namespace
+
+MasterConnection::MasterConnection(ConnectionOptions options,
+                                   Segmenter& segmenter)
+    : options_(std::move(options)), segmenter_(segmenter) {}
+
+MasterConnection::~MasterConnection() { Stop(); }
+
+void MasterConnection::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  if (current_) current_->Cancel();
+}
+
+void MasterConnection::SleepUnlessStopped(absl::Duration duration) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), duration);
+}
+
+void MasterConnection::Run() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
+  args.SetMaxSendMessageSize(256 << 20);
+  absl::Duration backoff = options_.initial_backoff;
+  for (int attempt = 1;; ++attempt) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    auto channel = grpc::CreateCustomChannel(
+        options_.master, grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(
+            std::chrono::system_clock::now() +
+            absl::ToChronoMilliseconds(options_.connect_timeout))) {
+      TLOG(WARNING) << "cannot reach master " << options_.master << " (attempt "
+                    << attempt << "); retrying in "
+                    << absl::FormatDuration(backoff);
+      SleepUnlessStopped(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
+      continue;
+    }
+    auto session = std::make_shared<Session>(options_);
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      current_ = session;
+    }
+    auto stub = v1::Cluster::NewStub(channel);
+    session->set_stream(stub->Join(&session->context()));
+    const auto started = absl::Now();
+    Serve(*session);
+    const grpc::Status status = session->Close();
+    {
+      absl::MutexLock lock(&mu_);
+      current_.reset();
+      if (stopping_) return;
+    }
+    TLOG(WARNING) << "link to master ended: "
+                  << FromGrpcStatus(status).ToString();
+    // A session that lasted a while earns a fresh, short backoff.
+    if (absl::Now() - started > absl::Seconds(10)) {
+      backoff = options_.initial_backoff;
+      attempt = 0;
+    }
+    SleepUnlessStopped(backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+void MasterConnection::Serve(Session& session) {
+  v1::WorkerMessage hello_message;
+  v1::WorkerHello* hello = hello_message.mutable_hello();
+  hello->set_worker_id(options_.worker_id);
+  hello->set_device(segmenter_.device());
+  hello->set_model_name(segmenter_.model_name());
+  hello->set_num_classes(segmenter_.num_classes());
+  hello->set_regions_per_second(
+      static_cast<float>(options_.regions_per_second));
+  hello->set_max_in_flight(options_.max_in_flight);
+  hello->set_version("0.1.0");
+  if (!session.Write(hello_message)) return;
+
+  v1::MasterMessage message;
+  if (!session.Read(&message) || !message.has_accepted()) return;
+  TLOG(INFO) << "registered with master " << options_.master << " as "
+             << message.accepted().worker_id();
+  const int heartbeat_ms =
+      std::max(100, message.accepted().heartbeat_interval_ms());
+
+  // Inference runs on its own thread so that reading (and noticing a dead
+  // link) never waits for the network.
+  RegionProcessor processor(segmenter_, options_.limits);
+  Executor inference(1);
+  absl::Mutex heartbeat_mu;
+  bool heartbeat_stop = false;
+  std::thread heartbeat([&] {
+    v1::WorkerMessage beat;
+    beat.mutable_heartbeat();
+    while (true) {
+      {
+        absl::MutexLock lock(&heartbeat_mu);
+        if (heartbeat_mu.AwaitWithTimeout(absl::Condition(&heartbeat_stop),
+                                          absl::Milliseconds(heartbeat_ms))) {
+          return;
+        }
+      }
+      beat.mutable_heartbeat()->set_in_flight(
+          static_cast<int>(inference.pending()));
+      if (!session.Write(beat)) return;
+    }
+  });
+
+  while (session.Read(&message)) {
+    if (!message.has_task()) continue;
+    auto task =
+        std::make_shared<v1::RegionTask>(std::move(*message.mutable_task()));
+    inference.Submit([&session, &processor, task] {
+      if (session.closed()) return;  // the master has requeued it already
+      RegionTaskIn in;
+      in.task = task->task_id();
+      in.image_bytes = task->image().data();
+      in.declared = {task->image().width(), task->image().height(),
+                     task->image().channels()};
+      in.want_confidence = task->want_confidence();
+      absl::StatusOr<Encoding> encoding = FromProto(task->image().encoding());
+      absl::StatusOr<Encoding> label_encoding =
+          FromProto(task->label_encoding());
+      if (!encoding.ok() || !label_encoding.ok()) {
+        session.Write(FailureMessage(in.task, !encoding.ok()
+                                                  ? encoding.status()
+                                                  : label_encoding.status()));
+        return;
+      }
+      in.encoding = *encoding;
+      in.label_encoding = *label_encoding;
+      absl::StatusOr<RegionResultOut> out = processor.Process(in);
+      session.Write(out.ok() ? ResultMessage(*out)
+                             : FailureMessage(in.task, out.status()));
+    });
+  }
+  {
+    absl::MutexLock lock(&heartbeat_mu);
+    heartbeat_stop = true;
+  }
+  heartbeat.join();
+  // Tasks still queued belong to a dead link (the master requeues them):
+  // let ~Executor skip them rather than compute results nobody reads.
+  session.StopWrites();
+}
+
+}  // namespace tessera::worker

@@ -1,0 +1,57 @@
+// The worker's link to the master: connects out, says hello, runs each task
+// it receives on the segmentation path and sends the result back, with
+// heartbeats; reconnects with exponential backoff whenever the link drops.
+//
+//   MasterConnection connection(options, *segmenter);
+//   connection.Run();   // until Stop() from another thread
+#ifndef TESSERA_WORKER_MASTER_CONNECTION_H_
+#define TESSERA_WORKER_MASTER_CONNECTION_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/image_codec.h"
+#include "worker/segmenter.h"
+
+namespace tessera::worker {
+
+struct ConnectionOptions {
+  std::string master = "localhost:7600";
+  std::string worker_id;
+  int max_in_flight = 2;
+  double regions_per_second = 1;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration initial_backoff = absl::Milliseconds(250);
+  absl::Duration max_backoff = absl::Seconds(10);
+  // Each Join call ends after this long and is made again, so that no RPC
+  // runs without a deadline.
+  absl::Duration session_limit = absl::Hours(24);
+  DecodeLimits limits;
+};
+
+class MasterConnection {
+ public:
+  MasterConnection(ConnectionOptions options, Segmenter& segmenter);
+  ~MasterConnection();
+
+  void Run();
+  void Stop();
+
+ private:
+  class Session;
+  // One connection's life: returns when it ends.
+  void Serve(Session& session);
+  void SleepUnlessStopped(absl::Duration duration);
+
+  const ConnectionOptions options_;
+  Segmenter& segmenter_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<Session> current_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tessera::worker
+
+#endif  // TESSERA_WORKER_MASTER_CONNECTION_H_

@@ -1,0 +1,82 @@
+#include "worker/model_card.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace tessera::worker {
+
+std::string ModelCardPathFor(const std::string& model_path) {
+  std::filesystem::path path(model_path);
+  path.replace_extension(".card.json");
+  return path.string();
+}
+
+absl::StatusOr<v1::ModelCard> LoadModelCard(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    return absl::NotFoundError(absl::StrFormat(
+        "model card %s does not exist or cannot be read", path));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  v1::ModelCard card;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto parsed =
+      google::protobuf::util::JsonStringToMessage(text.str(), &card, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "model card %s is not valid: %s", path, parsed.message().ToString()));
+  }
+  absl::Status valid = ValidateModelCard(card);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("model card %s: %s", path, valid.message()));
+  }
+  return card;
+}
+
+absl::Status ValidateModelCard(const v1::ModelCard& card) {
+  if (card.num_classes() < 1 || card.num_classes() > 255) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "num_classes %d is outside 1..255", card.num_classes()));
+  }
+  if (card.class_names_size() != 0 &&
+      card.class_names_size() != card.num_classes()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%d class names for %d classes",
+                        card.class_names_size(), card.num_classes()));
+  }
+  if (card.mean_size() != 3 || card.std_size() != 3) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("mean and std need 3 values each (RGB), got %d and %d",
+                        card.mean_size(), card.std_size()));
+  }
+  for (float s : card.std()) {
+    if (!(s > 0)) return absl::InvalidArgumentError("std values must be > 0");
+  }
+  if (!(card.input_scale() > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("input_scale %g must be > 0", card.input_scale()));
+  }
+  if (card.output_stride() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("output_stride %d must be >= 1", card.output_stride()));
+  }
+  if ((card.input_width() > 0) != (card.input_height() > 0) ||
+      card.input_width() < 0 || card.input_height() < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "input size %dx%d: give both (fixed size) or neither (any size)",
+        card.input_width(), card.input_height()));
+  }
+  if (card.size_divisor() < 0) {
+    return absl::InvalidArgumentError("size_divisor must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tessera::worker

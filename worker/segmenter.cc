@@ -1,0 +1,17 @@
+#include "worker/segmenter.h"
+
+#include "absl/strings/str_format.h"
+#include "worker/segmenter_backends.h"
+
+namespace tessera::worker {
+
+absl::StatusOr<std::unique_ptr<Segmenter>> CreateSegmenter(
+    const SegmenterOptions& options) {
+  if (options.backend == "torchscript") return CreateTorchSegmenter(options);
+  if (options.backend == "null") return CreateNullSegmenter(options);
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "unknown segmenter backend '%s' (known: torchscript, null)",
+      options.backend));
+}
+
+}  // namespace tessera::worker

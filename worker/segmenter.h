@@ -1,0 +1,53 @@
+// The segmentation path behind one interface, whatever runs it: a TorchScript
+// network on CPU or CUDA, or the named null backend used for transport
+// benchmarks. Concrete backends live in their own .cc files.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Segmenter> segmenter,
+//                    CreateSegmenter({.model_path = "models/synth.pt"}));
+//   ASSIGN_OR_RETURN(Segmentation out, segmenter->Segment(region, false));
+#ifndef TESSERA_WORKER_SEGMENTER_H_
+#define TESSERA_WORKER_SEGMENTER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/image.h"
+
+namespace tessera::worker {
+
+struct Segmentation {
+  LabelMap labels;  // the input's size, one class id per pixel
+  Image
+      confidence;  // same size, 0..255 winning-class probability; may be empty
+};
+
+class Segmenter {
+ public:
+  virtual ~Segmenter() = default;
+  // `image` is RGB. Not thread-safe: one call at a time per instance.
+  virtual absl::StatusOr<Segmentation> Segment(const Image& image,
+                                               bool want_confidence) = 0;
+  virtual std::string model_name() const = 0;
+  virtual std::string device() const = 0;
+  virtual int num_classes() const = 0;
+};
+
+struct SegmenterOptions {
+  std::string backend = "torchscript";  // or "null"
+  std::string model_path;
+  std::string card_path;       // empty: ModelCardPathFor(model_path)
+  std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
+  int threads = 0;             // intra-op threads; 0: every core
+  int null_classes = 11;       // classes the null backend pretends to have
+};
+
+// Loads and checks the model: a missing or broken file, a card that
+// disagrees with the network's output (class count, stride) or an
+// unavailable device is refused here with one clear message.
+absl::StatusOr<std::unique_ptr<Segmenter>> CreateSegmenter(
+    const SegmenterOptions& options);
+
+}  // namespace tessera::worker
+
+#endif  // TESSERA_WORKER_SEGMENTER_H_

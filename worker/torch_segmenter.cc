@@ -1,0 +1,270 @@
+// The TorchScript segmentation path. Everything LibTorch stays in this file:
+// exceptions (c10::Error, std::exception) are caught here and become statuses.
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "worker/model_card.h"
+#include "worker/segmenter_backends.h"
+
+namespace tessera::worker {
+namespace {
+
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+absl::StatusOr<torch::Device> ParseDevice(const std::string& name) {
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name.rfind("cuda", 0) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("device '%s' is not cpu, cuda or cuda:N", name));
+  }
+  if (!torch::cuda::is_available()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "device %s requested, but this LibTorch build has no CUDA or no GPU "
+        "is visible",
+        name));
+  }
+  try {
+    torch::Device device(name);
+    if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("device %s: only %d GPUs are visible", name,
+                          torch::cuda::device_count()));
+    }
+    return device;
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "device '%s' is not valid: %s", name, FirstLine(e.what())));
+  }
+}
+
+// The class-score tensor of a forward pass: a tensor, the first element of a
+// tuple, or the "out" entry of a dict (torchvision's segmentation models).
+absl::StatusOr<torch::Tensor> ScoresOf(const c10::IValue& output) {
+  if (output.isTensor()) return output.toTensor();
+  if (output.isTuple() && !output.toTupleRef().elements().empty() &&
+      output.toTupleRef().elements()[0].isTensor()) {
+    return output.toTupleRef().elements()[0].toTensor();
+  }
+  if (output.isGenericDict()) {
+    auto dict = output.toGenericDict();
+    if (dict.contains("out") && dict.at("out").isTensor()) {
+      return dict.at("out").toTensor();
+    }
+  }
+  return absl::InvalidArgumentError(
+      "model output is not a tensor, a tuple starting with one, or a dict "
+      "with an 'out' tensor");
+}
+
+int RoundUp(int value, int multiple) {
+  return multiple <= 1 ? value : (value + multiple - 1) / multiple * multiple;
+}
+
+class TorchSegmenter : public Segmenter {
+ public:
+  TorchSegmenter(torch::jit::Module module, v1::ModelCard card,
+                 torch::Device device, std::string device_name)
+      : module_(std::move(module)),
+        card_(std::move(card)),
+        device_(device),
+        device_name_(std::move(device_name)) {
+    mean_ = torch::tensor({card_.mean(0), card_.mean(1), card_.mean(2)})
+                .view({1, 3, 1, 1})
+                .to(device_);
+    std_ = torch::tensor({card_.std(0), card_.std(1), card_.std(2)})
+               .view({1, 3, 1, 1})
+               .to(device_);
+  }
+
+  absl::StatusOr<Segmentation> Segment(const Image& image,
+                                       bool want_confidence) override {
+    if (image.channels != 3 || image.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("segmenter needs an RGB image, got %dx%dx%d",
+                          image.width, image.height, image.channels));
+    }
+    try {
+      return Run(image, want_confidence);
+    } catch (const std::exception& e) {
+      return absl::InternalError(
+          absl::StrFormat("model %s failed on a %dx%d region: %s", card_.name(),
+                          image.width, image.height, FirstLine(e.what())));
+    }
+  }
+
+  // Runs the network on `input` (NCHW float, normalised) and returns scores.
+  absl::StatusOr<torch::Tensor> Forward(const torch::Tensor& input) {
+    return ScoresOf(module_.forward({input}));
+  }
+
+  std::string model_name() const override { return card_.name(); }
+  std::string device() const override { return device_name_; }
+  int num_classes() const override { return card_.num_classes(); }
+
+  const v1::ModelCard& card() const { return card_; }
+
+  torch::Tensor Normalise(torch::Tensor rgb_nhwc) const {
+    return rgb_nhwc.to(device_)
+        .permute({0, 3, 1, 2})
+        .to(torch::kFloat32)
+        .mul(card_.input_scale())
+        .sub(mean_)
+        .div(std_);
+  }
+
+ private:
+  absl::StatusOr<Segmentation> Run(const Image& image, bool want_confidence) {
+    c10::InferenceMode inference;
+    const int height = image.height;
+    const int width = image.width;
+    torch::Tensor pixels =
+        torch::from_blob(const_cast<uint8_t*>(image.pixels.data()),
+                         {1, height, width, 3}, torch::kUInt8);
+    torch::Tensor input = Normalise(pixels);
+    const bool fixed = card_.input_width() > 0;
+    int padded_h = height;
+    int padded_w = width;
+    if (fixed) {
+      input = at::upsample_bilinear2d(
+          input, {card_.input_height(), card_.input_width()}, false);
+    } else if (card_.size_divisor() > 1) {
+      padded_h = RoundUp(height, card_.size_divisor());
+      padded_w = RoundUp(width, card_.size_divisor());
+      if (padded_h != height || padded_w != width) {
+        input = at::constant_pad_nd(
+            input, {0, padded_w - width, 0, padded_h - height}, 0);
+      }
+    }
+    absl::StatusOr<torch::Tensor> scores = Forward(input);
+    if (!scores.ok()) return scores.status();
+    torch::Tensor logits = scores->to(torch::kFloat32);
+    if (fixed) {
+      logits = at::upsample_bilinear2d(logits, {height, width}, false);
+    } else {
+      logits = at::upsample_bilinear2d(logits, {padded_h, padded_w}, false)
+                   .slice(2, 0, height)
+                   .slice(3, 0, width);
+    }
+    Segmentation out;
+    out.labels = LabelMap::Create(width, height, 1);
+    torch::Tensor labels =
+        logits.argmax(1).to(torch::kUInt8).to(torch::kCPU).contiguous();
+    std::memcpy(out.labels.pixels.data(), labels.data_ptr<uint8_t>(),
+                out.labels.pixels.size());
+    if (want_confidence) {
+      torch::Tensor confidence = std::get<0>(logits.softmax(1).max(1))
+                                     .mul(255)
+                                     .round()
+                                     .to(torch::kUInt8)
+                                     .to(torch::kCPU)
+                                     .contiguous();
+      out.confidence = Image::Create(width, height, 1);
+      std::memcpy(out.confidence.pixels.data(), confidence.data_ptr<uint8_t>(),
+                  out.confidence.pixels.size());
+    }
+    return out;
+  }
+
+  torch::jit::Module module_;
+  v1::ModelCard card_;
+  torch::Device device_;
+  std::string device_name_;
+  torch::Tensor mean_;
+  torch::Tensor std_;
+};
+
+// Runs one probe input through the network and checks that what comes out
+// matches the card: 4-D, one image, num_classes channels, the stated stride.
+absl::Status CheckOutputAgainstCard(TorchSegmenter& segmenter) {
+  const v1::ModelCard& card = segmenter.card();
+  int probe_h = card.input_height();
+  int probe_w = card.input_width();
+  if (probe_w == 0) {
+    const int multiple =
+        card.output_stride() * std::max(1, card.size_divisor());
+    probe_h = probe_w = RoundUp(64, multiple);
+  }
+  c10::InferenceMode inference;
+  torch::Tensor probe = torch::zeros({1, probe_h, probe_w, 3}, torch::kUInt8);
+  absl::StatusOr<torch::Tensor> scores =
+      segmenter.Forward(segmenter.Normalise(probe));
+  if (!scores.ok()) return scores.status();
+  if (scores->dim() != 4 || scores->size(0) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("model output has shape %s; expected [1, %d, H, W]",
+                        c10::str(scores->sizes()), card.num_classes()));
+  }
+  if (scores->size(1) != card.num_classes()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("model outputs %d classes but its card says %d",
+                        scores->size(1), card.num_classes()));
+  }
+  const int stride = card.output_stride();
+  const int expected_h = probe_h / stride;
+  const int expected_w = probe_w / stride;
+  if (std::abs(scores->size(2) - expected_h) > 1 ||
+      std::abs(scores->size(3) - expected_w) > 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "model outputs %dx%d scores for a %dx%d input, i.e. not output "
+        "stride %d as its card says",
+        scores->size(3), scores->size(2), probe_w, probe_h, stride));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
+    const SegmenterOptions& options) {
+  if (options.model_path.empty()) {
+    return absl::InvalidArgumentError("no model file given (--model)");
+  }
+  const std::string card_path = options.card_path.empty()
+                                    ? ModelCardPathFor(options.model_path)
+                                    : options.card_path;
+  absl::StatusOr<v1::ModelCard> card = LoadModelCard(card_path);
+  if (!card.ok()) return card.status();
+  absl::StatusOr<torch::Device> device = ParseDevice(options.device);
+  if (!device.ok()) return device.status();
+
+  // Debian's LibTorch starts with one intra-op thread: always set it.
+  const int threads =
+      options.threads > 0
+          ? options.threads
+          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(options.model_path, *device);
+    module.eval();
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("cannot load TorchScript model %s: %s",
+                        options.model_path, FirstLine(e.what())));
+  }
+  auto segmenter = std::make_unique<TorchSegmenter>(
+      std::move(module), *std::move(card), *device, options.device);
+  absl::Status checked;
+  try {
+    checked = CheckOutputAgainstCard(*segmenter);
+  } catch (const std::exception& e) {
+    checked = absl::InvalidArgumentError(absl::StrFormat(
+        "model fails on a probe input: %s", FirstLine(e.what())));
+  }
+  if (!checked.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("model %s: %s", options.model_path, checked.message()));
+  }
+  return segmenter;
+}
+
+}  // namespace tessera::worker
