@@ -1,0 +1,287 @@
+#include "client/stream_client.h"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "common/frame_sink.h"
+#include "common/frame_source.h"
+#include "common/grpc_status.h"
+#include "common/log.h"
+#include "common/palette.h"
+#include "common/wire.h"
+#include "tessera/v1/tessera.grpc.pb.h"
+
+namespace tessera::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Label PNGs of a ground-truth folder, in name order.
+absl::StatusOr<std::vector<std::string>> ListLabelFiles(
+    const std::string& folder) {
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) {
+    return absl::NotFoundError(
+        absl::StrFormat("ground-truth folder %s does not exist", folder));
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    if (entry.path().extension() == ".png") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("ground-truth folder %s holds no PNG", folder));
+  }
+  return files;
+}
+
+absl::StatusOr<LabelMap> ReadLabelFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  absl::StatusOr<Image> labels =
+      DecodeImage(bytes.str(), Encoding::kPng, {.channels = 1});
+  if (!labels.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "ground truth %s: %s", path, labels.status().message()));
+  }
+  return labels;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t rank = static_cast<size_t>(p * (values.size() - 1) + 0.5);
+  return values[std::min(rank, values.size() - 1)];
+}
+
+// Frames sent but not yet answered, kept for their overlays; bounded so that
+// a stalled master cannot make the client hoard memory.
+class InFlightFrames {
+ public:
+  explicit InFlightFrames(size_t limit) : limit_(limit) {}
+  // Blocks while the bound is reached; false once closed.
+  bool Put(uint64_t index, std::shared_ptr<const Image> frame) {
+    absl::MutexLock lock(&mu_);
+    auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return closed_ || frames_.size() < limit_;
+    };
+    mu_.Await(absl::Condition(&room));
+    if (closed_) return false;
+    frames_[index] = std::move(frame);
+    return true;
+  }
+  std::shared_ptr<const Image> Take(uint64_t index) {
+    absl::MutexLock lock(&mu_);
+    auto it = frames_.find(index);
+    if (it == frames_.end()) return nullptr;
+    std::shared_ptr<const Image> frame = std::move(it->second);
+    frames_.erase(it);
+    return frame;
+  }
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+
+ private:
+  const size_t limit_;
+  absl::Mutex mu_;
+  std::map<uint64_t, std::shared_ptr<const Image>> frames_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+std::string StreamSummary::ToString() const {
+  std::string text = absl::StrFormat(
+      "%d frames sent, %d masks, %d dropped, %d errors in %.2f s: %.2f fps; "
+      "latency p50 %.1f ms, p95 %.1f ms, max %.1f ms",
+      frames_sent, masks, dropped, errors, seconds,
+      seconds > 0 ? masks / seconds : 0.0, latency_p50_ms, latency_p95_ms,
+      latency_max_ms);
+  if (!output.empty()) text += "\noutputs in " + output;
+  if (metrics) text += "\n" + metrics->ToTable(class_names);
+  return text;
+}
+
+absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
+  absl::StatusOr<const Palette*> palette = PaletteByName(options.palette);
+  if (!palette.ok()) return palette.status();
+  absl::StatusOr<std::unique_ptr<FrameSource>> source =
+      OpenFrameSource(options.source, options.max_frames);
+  if (!source.ok()) return source.status();
+  std::unique_ptr<FrameSink> sink;
+  if (!options.output.empty()) {
+    FrameSinkOptions sink_options;
+    sink_options.folder = options.output;
+    sink_options.overlay = options.overlay;
+    sink_options.palette = *palette;
+    if ((*source)->fps() > 0) sink_options.fps = (*source)->fps();
+    absl::StatusOr<std::unique_ptr<FrameSink>> opened =
+        OpenFrameSink(sink_options);
+    if (!opened.ok()) return opened.status();
+    sink = *std::move(opened);
+  }
+  std::vector<std::string> gt_files;
+  std::optional<ConfusionMatrix> confusion;
+  if (!options.gt.empty()) {
+    absl::StatusOr<std::vector<std::string>> files = ListLabelFiles(options.gt);
+    if (!files.ok()) return files.status();
+    gt_files = *std::move(files);
+    const int classes = static_cast<int>((*palette)->colors.size());
+    // CamVid marks void as 11 (= class count); Cityscapes as 255.
+    confusion.emplace(classes, options.palette == "camvid" ? classes : 255);
+  }
+
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
+  args.SetMaxSendMessageSize(256 << 20);
+  auto channel = grpc::CreateCustomChannel(
+      options.master, grpc::InsecureChannelCredentials(), args);
+  if (!channel->WaitForConnected(
+          std::chrono::system_clock::now() +
+          absl::ToChronoMilliseconds(options.connect_timeout))) {
+    return absl::UnavailableError(
+        absl::StrFormat("cannot reach master %s within %s", options.master,
+                        absl::FormatDuration(options.connect_timeout)));
+  }
+  auto stub = v1::Segmentation::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoSeconds(options.deadline));
+  auto stream = stub->Stream(&context);
+
+  StreamSummary summary;
+  summary.output = options.output;
+  summary.class_names = (*palette)->class_names;
+  const bool keep_frames = sink && options.overlay != "none";
+  InFlightFrames in_flight(64);
+  const absl::Time start = absl::Now();
+
+  v1::StreamRequest config;
+  *config.mutable_config() = options.config;
+  if (!stream->Write(config)) {
+    return FromGrpcStatus(stream->Finish());
+  }
+  absl::Status source_status;
+  std::thread writer([&] {
+    for (uint64_t index = 0;; ++index) {
+      absl::StatusOr<std::optional<Image>> frame = (*source)->Next();
+      if (!frame.ok()) {
+        TLOG(WARNING) << frame.status().ToString();
+        continue;  // an unreadable file in a folder: skip it
+      }
+      if (!frame->has_value()) break;
+      auto image = std::make_shared<const Image>(std::move(**frame));
+      absl::StatusOr<v1::ImageData> data =
+          EncodeImageData(*image, options.frame_encoding);
+      if (!data.ok()) {
+        source_status = data.status();
+        break;
+      }
+      if (!in_flight.Put(index, keep_frames ? image : nullptr)) break;
+      v1::StreamRequest request;
+      request.mutable_frame()->set_index(index);
+      *request.mutable_frame()->mutable_image() = *std::move(data);
+      if (!stream->Write(request)) break;
+      ++summary.frames_sent;
+    }
+    stream->WritesDone();
+  });
+
+  std::vector<double> latencies;
+  const bool show_progress = options.progress && isatty(STDERR_FILENO);
+  const int total = (*source)->frame_count();
+  absl::Status output_status;
+  v1::StreamResponse response;
+  size_t gt_index = 0;
+  while (stream->Read(&response)) {
+    if (response.has_accepted()) {
+      TLOG(INFO) << "stream " << response.accepted().stream_id()
+                 << " accepted by " << options.master;
+      continue;
+    }
+    if (response.has_dropped()) {
+      ++summary.dropped;
+      in_flight.Take(response.dropped().index());
+      ++gt_index;
+      continue;
+    }
+    if (response.has_error()) {
+      ++summary.errors;
+      in_flight.Take(response.error().index());
+      ++gt_index;
+      TLOG(WARNING) << "frame " << response.error().index() << ": "
+                    << response.error().message();
+      continue;
+    }
+    const v1::FrameResult& result = response.result();
+    std::shared_ptr<const Image> frame = in_flight.Take(result.index());
+    absl::StatusOr<Image> mask =
+        DecodeImageData(result.labels(), {.channels = 1}, {});
+    if (!mask.ok()) {
+      output_status = mask.status();
+      break;
+    }
+    ++summary.masks;
+    latencies.push_back(result.stats().latency_ms());
+    if (sink) {
+      absl::Status written =
+          sink->Write(result.index(), frame ? *frame : Image(), *mask);
+      if (!written.ok()) {
+        output_status = written;
+        break;
+      }
+    }
+    if (confusion && gt_index < gt_files.size()) {
+      absl::StatusOr<LabelMap> truth = ReadLabelFile(gt_files[gt_index]);
+      absl::Status added =
+          truth.ok() ? confusion->Add(*truth, *mask) : truth.status();
+      if (!added.ok()) {
+        output_status = added;
+        break;
+      }
+    }
+    ++gt_index;
+    if (show_progress) {
+      const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+      std::fprintf(
+          stderr, "\r%d%s frames  %.1f fps  latency %.0f ms   ", summary.masks,
+          total > 0 ? absl::StrFormat("/%d", total).c_str() : "",
+          summary.masks / std::max(seconds, 1e-9), result.stats().latency_ms());
+    }
+  }
+  if (show_progress) std::fprintf(stderr, "\n");
+  if (!output_status.ok()) context.TryCancel();
+  in_flight.Close();
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  summary.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (sink) {
+    absl::Status closed = sink->Close();
+    if (output_status.ok()) output_status = closed;
+  }
+  if (!output_status.ok()) return output_status;
+  if (!source_status.ok()) return source_status;
+  if (!status.ok()) return FromGrpcStatus(status);
+  summary.latency_p50_ms = Percentile(latencies, 0.5);
+  summary.latency_p95_ms = Percentile(latencies, 0.95);
+  summary.latency_max_ms = Percentile(latencies, 1.0);
+  if (confusion) summary.metrics = confusion->Compute();
+  return summary;
+}
+
+}  // namespace tessera::client

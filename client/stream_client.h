@@ -1,0 +1,61 @@
+// The client side of Segmentation.Stream: reads frames from a source, streams
+// them to the master, writes the masks that come back (labels + overlays),
+// shows progress, and scores the masks against ground truth when given.
+//
+//   ASSIGN_OR_RETURN(StreamSummary summary,
+//                    RunStream({.master = "localhost:7600",
+//                               .source = "clip.mp4", .output = "out"}));
+//   std::puts(summary.ToString().c_str());
+#ifndef TESSERA_CLIENT_STREAM_CLIENT_H_
+#define TESSERA_CLIENT_STREAM_CLIENT_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/image_codec.h"
+#include "common/metrics.h"
+#include "tessera/v1/tessera.pb.h"
+
+namespace tessera::client {
+
+struct StreamClientOptions {
+  std::string master = "localhost:7600";
+  std::string source;
+  int max_frames = 0;
+  std::string output;             // empty: write nothing
+  std::string overlay = "video";  // video | png | none
+  std::string gt;                 // folder of label PNGs, matched in order
+  std::string palette = "camvid";
+  Encoding frame_encoding = Encoding::kRaw;
+  v1::StreamConfig config;  // grid, stitch, overflow... (unset: master's)
+  bool progress = true;
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration deadline = absl::Hours(24);
+};
+
+struct StreamSummary {
+  int frames_sent = 0;
+  int masks = 0;
+  int dropped = 0;
+  int errors = 0;
+  double seconds = 0;
+  double latency_p50_ms = 0;
+  double latency_p95_ms = 0;
+  double latency_max_ms = 0;
+  std::optional<SegmentationMetrics> metrics;  // with --gt
+  std::vector<std::string> class_names;
+  std::string output;
+  std::string ToString() const;
+};
+
+// UNAVAILABLE when the master cannot be reached; the master's status when it
+// ends the stream with an error; NOT_FOUND / INVALID_ARGUMENT for a bad
+// source, output or ground-truth folder.
+absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options);
+
+}  // namespace tessera::client
+
+#endif  // TESSERA_CLIENT_STREAM_CLIENT_H_
