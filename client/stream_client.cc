@@ -112,6 +112,12 @@ std::string StreamSummary::ToString() const {
       frames_sent, masks, dropped, errors, seconds,
       seconds > 0 ? masks / seconds : 0.0, latency_p50_ms, latency_p95_ms,
       latency_max_ms);
+  if (!regions_per_worker.empty()) {
+    text += "\nregions per worker:";
+    for (const auto& [worker, count] : regions_per_worker) {
+      text += absl::StrFormat(" %s=%d", worker, count);
+    }
+  }
   if (!output.empty()) text += "\noutputs in " + output;
   if (metrics) text += "\n" + metrics->ToTable(class_names);
   return text;
@@ -238,6 +244,9 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
     }
     ++summary.masks;
     latencies.push_back(result.stats().latency_ms());
+    for (const v1::RegionStats& region : result.stats().regions()) {
+      ++summary.regions_per_worker[region.worker_id()];
+    }
     if (sink) {
       absl::Status written =
           sink->Write(result.index(), frame ? *frame : Image(), *mask);

@@ -9,6 +9,7 @@
 #ifndef TESSERA_CLIENT_STREAM_CLIENT_H_
 #define TESSERA_CLIENT_STREAM_CLIENT_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,7 @@ struct StreamSummary {
   double latency_p50_ms = 0;
   double latency_p95_ms = 0;
   double latency_max_ms = 0;
+  std::map<std::string, int> regions_per_worker;
   std::optional<SegmentationMetrics> metrics;  // with --gt
   std::vector<std::string> class_names;
   std::string output;

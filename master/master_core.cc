@@ -117,7 +117,7 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
        (conf.width != region.area.width || conf.height != region.area.height ||
         conf.channels != 1))) {
     // The job itself is fine; give it to someone who answers properly.
-    scheduler_.Enqueue(done->job);
+    scheduler_.Enqueue(done->job, /*front=*/true);
     DispatchLocked(now);
     return absl::InvalidArgumentError(absl::StrFormat(
         "task %d: labels %dx%dx%d (confidence %dx%dx%d) for a %dx%d region",

@@ -64,8 +64,12 @@ void Scheduler::MarkAlive(WorkerId id, absl::Time now) {
   it->second.last_seen = now;
 }
 
-void Scheduler::Enqueue(const JobKey& job) {
-  queues_[job.stream].push_back({job, 0});
+void Scheduler::Enqueue(const JobKey& job, bool front) {
+  if (front) {
+    queues_[job.stream].push_front({job, 0});
+  } else {
+    queues_[job.stream].push_back({job, 0});
+  }
 }
 
 int Scheduler::RemoveFrame(StreamId stream, uint64_t frame) {
@@ -121,29 +125,30 @@ std::optional<StreamId> Scheduler::NextStream() const {
   return queues_.begin()->first;
 }
 
-std::optional<WorkerId> Scheduler::PickWorker() const {
+std::optional<WorkerId> Scheduler::PickWorker(size_t queued) const {
   std::optional<WorkerId> best;
   double best_finish = std::numeric_limits<double>::infinity();
-  // Earliest expected finish among busy workers: a free slow worker is not
-  // worth it when a fast one would finish the job sooner after its queue.
-  double busy_finish = std::numeric_limits<double>::infinity();
   for (const auto& [id, worker] : workers_) {
-    if (worker.held_back) continue;
     const int load = static_cast<int>(worker.in_flight.size());
+    if (worker.held_back || load >= worker.profile.max_in_flight) continue;
     const double finish =
         options_.weigh_by_speed ? (load + 1) * worker.estimated_ms : load;
-    if (load >= worker.profile.max_in_flight) {
-      busy_finish = std::min(busy_finish, finish);
-      continue;
-    }
     if (finish < best_finish) {
       best_finish = finish;
       best = id;
     }
   }
-  if (best && options_.weigh_by_speed && busy_finish < best_finish) {
-    return std::nullopt;
+  if (!best || !options_.weigh_by_speed) return best;
+  // A slow free worker is only worth it when the busy (faster) workers could
+  // not get through the queue before it finishes: with a short queue it
+  // would only delay its frame; with a long one it adds throughput.
+  double busy_capacity = 0;
+  for (const auto& [id, worker] : workers_) {
+    const int load = static_cast<int>(worker.in_flight.size());
+    if (worker.held_back || load < worker.profile.max_in_flight) continue;
+    busy_capacity += std::max(0.0, best_finish / worker.estimated_ms - load);
   }
+  if (static_cast<double>(queued) <= busy_capacity) return std::nullopt;
   return best;
 }
 
@@ -152,7 +157,7 @@ std::vector<Assignment> Scheduler::Dispatch(absl::Time now) {
   while (true) {
     std::optional<StreamId> stream = NextStream();
     if (!stream) break;
-    std::optional<WorkerId> worker_id = PickWorker();
+    std::optional<WorkerId> worker_id = PickWorker(queued_jobs());
     if (!worker_id) break;
     auto queue = queues_.find(*stream);
     QueuedJob job = queue->second.front();

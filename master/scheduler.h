@@ -99,8 +99,9 @@ class Scheduler {
   // Any message from the worker: it is alive and may take work again.
   void MarkAlive(WorkerId id, absl::Time now);
 
-  // Adds a job to the tail of its stream's queue.
-  void Enqueue(const JobKey& job);
+  // Adds a job to the tail of its stream's queue, or to its head for a job
+  // that was already running (it is older than everything queued).
+  void Enqueue(const JobKey& job, bool front = false);
   // Drops every queued and in-flight job of a frame (in-flight results will
   // then come back as revoked). Returns how many jobs were dropped.
   int RemoveFrame(StreamId stream, uint64_t frame);
@@ -156,7 +157,9 @@ class Scheduler {
   };
 
   std::optional<StreamId> NextStream() const;
-  std::optional<WorkerId> PickWorker() const;
+  // The free worker expected to finish the next job first, if using it
+  // beats waiting for a busy one; `queued` jobs are waiting in all.
+  std::optional<WorkerId> PickWorker(size_t queued) const;
   absl::StatusOr<TaskState> TakeTask(WorkerId worker, TaskId task);
   Revoked Requeue(const QueuedJob& job, WorkerId worker);
 

@@ -1,0 +1,184 @@
+// End-to-end: real master and worker processes on loopback, the real client
+// library, a real TorchScript model.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "client/stream_client.h"
+#include "common/image_codec.h"
+#include "common/region_grid.h"
+#include "common/split_stitch.h"
+#include "gtest/gtest.h"
+#include "tests/integration/local_cluster.h"
+#include "tools/test_models.h"
+#include "worker/segmenter.h"
+
+namespace tessera::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr GridSpec kGrid{2, 2, 8};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  return bytes.str();
+}
+
+Image TestFrame(int width, int height, int t) {
+  std::mt19937 rng(t);
+  Image image = Image::Create(width, height, 3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      uint8_t* p = image.at(x, y);
+      p[0] = static_cast<uint8_t>(((x + 3 * t) * 7 + rng() % 30) & 0xff);
+      p[1] = static_cast<uint8_t>((y * 5 + rng() % 30) & 0xff);
+      p[2] = static_cast<uint8_t>((((x + t) ^ y) * 3) & 0xff);
+    }
+  }
+  return image;
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    model_ = new std::string(TempDir() + "/cluster-model.pt");
+    ASSERT_TRUE(tools::WriteRandomModel(*model_, {.classes = 11}).ok());
+    frames_dir_ = new std::string(TempDir() + "/cluster-frames");
+    fs::create_directories(*frames_dir_);
+    expected_ = new std::vector<LabelMap>();
+    absl::StatusOr<std::unique_ptr<worker::Segmenter>> segmenter =
+        worker::CreateSegmenter({.model_path = *model_, .threads = 1});
+    ASSERT_TRUE(segmenter.ok()) << segmenter.status();
+    for (int t = 0; t < kFrames; ++t) {
+      Image frame = TestFrame(kWidth, kHeight, t);
+      absl::StatusOr<std::string> png = EncodeImage(frame, Encoding::kPng);
+      ASSERT_TRUE(png.ok());
+      char name[32];
+      std::snprintf(name, sizeof(name), "/%06d.png", t);
+      std::ofstream(*frames_dir_ + name, std::ios::binary) << *png;
+      // The reference: the model run directly on each whole region.
+      absl::StatusOr<std::vector<Region>> regions =
+          MakeRegionGrid(frame.size(), kGrid);
+      std::vector<RegionLabels> parts;
+      for (const Image& crop : SplitFrame(frame, *regions)) {
+        absl::StatusOr<worker::Segmentation> out =
+            (*segmenter)->Segment(crop, false);
+        ASSERT_TRUE(out.ok());
+        parts.push_back({std::move(out->labels), Image()});
+      }
+      expected_->push_back(
+          *StitchLabels(frame.size(), *regions, parts, StitchMode::kCropHalo));
+    }
+  }
+
+  // Streams the test clip and checks every mask against the reference.
+  static void StreamAndCheck(LocalCluster& cluster, const std::string& out,
+                             client::StreamSummary* summary_out = nullptr) {
+    client::StreamClientOptions options;
+    options.master = cluster.address();
+    options.source = *frames_dir_;
+    options.output = out;
+    options.overlay = "none";
+    options.progress = false;
+    absl::StatusOr<client::StreamSummary> summary = client::RunStream(options);
+    ASSERT_TRUE(summary.ok()) << summary.status();
+    EXPECT_EQ(summary->frames_sent, kFrames);
+    EXPECT_EQ(summary->masks, kFrames);
+    EXPECT_EQ(summary->errors, 0);
+    EXPECT_EQ(summary->dropped, 0);
+    for (int t = 0; t < kFrames; ++t) {
+      char name[32];
+      std::snprintf(name, sizeof(name), "/labels/%06d.png", t);
+      absl::StatusOr<Image> mask =
+          DecodeImage(ReadFile(out + name), Encoding::kPng, {.channels = 1});
+      ASSERT_TRUE(mask.ok()) << name << ": " << mask.status();
+      ASSERT_EQ(mask->pixels, (*expected_)[t].pixels) << "frame " << t;
+    }
+    if (summary_out != nullptr) *summary_out = *summary;
+  }
+
+  static constexpr int kFrames = 24;
+  static constexpr int kWidth = 320;
+  static constexpr int kHeight = 240;
+  static std::string* model_;
+  static std::string* frames_dir_;
+  static std::vector<LabelMap>* expected_;
+};
+
+std::string* ClusterTest::model_ = nullptr;
+std::string* ClusterTest::frames_dir_ = nullptr;
+std::vector<LabelMap>* ClusterTest::expected_ = nullptr;
+
+std::vector<std::string> GridFlags() {
+  return {"--grid=2x2", "--halo=8", "--worker_silence_ms=3000"};
+}
+
+TEST_F(ClusterTest, OneWorkerGivesTheModelsOwnMasks) {
+  LocalCluster cluster(
+      {.workers = 1, .model = *model_, .master_flags = GridFlags(),
+       .name = "one"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  StreamAndCheck(cluster, TempDir() + "/out-one");
+}
+
+TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {
+  LocalCluster cluster(
+      {.workers = 3, .model = *model_, .master_flags = GridFlags(),
+       .name = "three"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  client::StreamSummary summary;
+  StreamAndCheck(cluster, TempDir() + "/out-three", &summary);
+  int total = 0;
+  for (const auto& [worker, count] : summary.regions_per_worker) {
+    EXPECT_GT(count, 0) << worker;
+    total += count;
+  }
+  EXPECT_GE(summary.regions_per_worker.size(), 2u);
+  EXPECT_EQ(total, 4 * kFrames);
+}
+
+TEST_F(ClusterTest, KillingAWorkerMidStreamLosesNoFrame) {
+  LocalCluster cluster(
+      {.workers = 3, .model = *model_, .master_flags = GridFlags(),
+       .name = "kill"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  const std::string out = TempDir() + "/out-kill";
+  fs::remove_all(out);
+  bool killed_mid_stream = false;
+  std::thread killer([&] {
+    // Kill worker 1 once the first masks are out, while frames still flow.
+    for (int i = 0; i < 2000; ++i) {
+      std::error_code error;
+      auto labels = fs::path(out) / "labels";
+      int written = 0;
+      if (fs::exists(labels, error)) {
+        for (auto it = fs::directory_iterator(labels, error);
+             it != fs::directory_iterator(); ++it) {
+          ++written;
+        }
+      }
+      if (written >= 2) {
+        killed_mid_stream = written < kFrames;
+        cluster.worker(1).Kill(SIGKILL);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  client::StreamSummary summary;
+  StreamAndCheck(cluster, out, &summary);
+  killer.join();
+  EXPECT_TRUE(killed_mid_stream);
+  EXPECT_TRUE(WaitForLog(cluster.master(), "worker kill-w1 left", 5000))
+      << cluster.master().log();
+}
+
+}  // namespace
+}  // namespace tessera::testing

@@ -1,0 +1,55 @@
+#include "tests/integration/local_cluster.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace tessera::testing {
+
+LocalCluster::LocalCluster(ClusterOptions options)
+    : options_(std::move(options)) {}
+
+std::string LocalCluster::address() const {
+  return absl::StrCat("127.0.0.1:", port_);
+}
+
+bool LocalCluster::Start() {
+  const std::string port_file =
+      TempDir() + "/" + options_.name + "-master.port";
+  std::remove(port_file.c_str());
+  std::vector<std::string> argv = {TESSERA_MASTER_BINARY,
+                                   "--listen=127.0.0.1:0",
+                                   "--port_file=" + port_file};
+  argv.insert(argv.end(), options_.master_flags.begin(),
+              options_.master_flags.end());
+  master_ = std::make_unique<Subprocess>(argv, options_.name + "-master");
+  port_ = WaitForPortFile(port_file, 10000);
+  if (port_ == 0) return false;
+  for (int i = 0; i < options_.workers; ++i) AddWorker();
+  return WaitForWorkers(options_.workers, 30000);
+}
+
+int LocalCluster::AddWorker() {
+  const int index = static_cast<int>(workers_.size());
+  std::vector<std::string> argv = {
+      TESSERA_WORKER_BINARY, "--master=" + address(),
+      absl::StrCat("--name=", options_.name, "-w", index), "--threads=1",
+      "--probe_size=64x64"};
+  if (options_.model.empty()) {
+    argv.push_back("--backend=null");
+  } else {
+    argv.push_back("--model=" + options_.model);
+  }
+  argv.insert(argv.end(), options_.worker_flags.begin(),
+              options_.worker_flags.end());
+  workers_.push_back(std::make_unique<Subprocess>(
+      argv, absl::StrCat(options_.name, "-w", index)));
+  return index;
+}
+
+bool LocalCluster::WaitForWorkers(int count, int timeout_ms) {
+  return WaitForLog(*master_, absl::StrCat(" ", count, " registered"),
+                    timeout_ms);
+}
+
+}  // namespace tessera::testing

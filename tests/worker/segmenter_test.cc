@@ -1,0 +1,217 @@
+#include "worker/segmenter.h"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "common/region_grid.h"
+#include "common/split_stitch.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tools/test_models.h"
+#include "worker/model_card.h"
+
+namespace tessera::worker {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::path(::testing::TempDir()) / name).string();
+}
+
+// A frame with structure at several scales, so a random network's labels
+// vary across it.
+Image TestFrame(int width, int height, uint32_t seed) {
+  std::mt19937 rng(seed);
+  Image image = Image::Create(width, height, 3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      uint8_t* p = image.at(x, y);
+      p[0] = static_cast<uint8_t>((x * 7 + rng() % 40) & 0xff);
+      p[1] = static_cast<uint8_t>((y * 5 + rng() % 40) & 0xff);
+      p[2] = static_cast<uint8_t>(((x ^ y) * 3) & 0xff);
+    }
+  }
+  return image;
+}
+
+std::unique_ptr<Segmenter> Load(const std::string& model) {
+  absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
+      CreateSegmenter({.model_path = model, .threads = 1});
+  EXPECT_TRUE(segmenter.ok()) << segmenter.status();
+  return segmenter.ok() ? *std::move(segmenter) : nullptr;
+}
+
+class SegmenterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(
+        tools::WriteRandomModel(TempPath("random.pt"), {.classes = 11}).ok());
+    ASSERT_TRUE(tools::WriteRandomModel(TempPath("strided.pt"),
+                                        {.classes = 11, .stride = 2})
+                    .ok());
+  }
+};
+
+TEST_F(SegmenterTest, RandomModelGivesVariedDeterministicLabels) {
+  std::unique_ptr<Segmenter> segmenter = Load(TempPath("random.pt"));
+  ASSERT_NE(segmenter, nullptr);
+  EXPECT_EQ(segmenter->num_classes(), 11);
+  EXPECT_EQ(segmenter->model_name(), "random-fcn");
+  const Image frame = TestFrame(97, 61, 1);
+  absl::StatusOr<Segmentation> a = segmenter->Segment(frame, true);
+  absl::StatusOr<Segmentation> b = segmenter->Segment(frame, true);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->labels.width, 97);
+  EXPECT_EQ(a->labels.height, 61);
+  EXPECT_EQ(a->labels.pixels, b->labels.pixels);
+  std::set<int> classes(a->labels.pixels.begin(), a->labels.pixels.end());
+  EXPECT_GE(classes.size(), 3u) << "the test model must not be constant";
+  EXPECT_LE(*classes.rbegin(), 10);
+  ASSERT_EQ(a->confidence.pixels.size(), a->labels.pixels.size());
+  for (uint8_t c : a->confidence.pixels) EXPECT_GE(c, 255 / 11);
+}
+
+// With a halo of at least the network's receptive radius (3 px for the 7x7
+// field), region-by-region labels equal whole-frame labels exactly.
+TEST_F(SegmenterTest, TiledLabelsEqualWholeFrameLabels) {
+  std::unique_ptr<Segmenter> segmenter = Load(TempPath("random.pt"));
+  ASSERT_NE(segmenter, nullptr);
+  for (Size size : {Size{64, 48}, Size{101, 77}, Size{160, 90}}) {
+    for (GridSpec grid : {GridSpec{2, 2, 3}, GridSpec{3, 2, 4},
+                          GridSpec{2, 3, 8}}) {
+      const Image frame = TestFrame(size.width, size.height, size.width);
+      absl::StatusOr<Segmentation> whole = segmenter->Segment(frame, false);
+      ASSERT_TRUE(whole.ok());
+      absl::StatusOr<std::vector<Region>> regions =
+          MakeRegionGrid(frame.size(), grid);
+      ASSERT_TRUE(regions.ok());
+      std::vector<RegionLabels> parts;
+      for (const Image& crop : SplitFrame(frame, *regions)) {
+        absl::StatusOr<Segmentation> part = segmenter->Segment(crop, false);
+        ASSERT_TRUE(part.ok());
+        parts.push_back({std::move(part->labels), Image()});
+      }
+      absl::StatusOr<LabelMap> tiled =
+          StitchLabels(frame.size(), *regions, parts, StitchMode::kCropHalo);
+      ASSERT_TRUE(tiled.ok());
+      EXPECT_EQ(tiled->pixels, whole->labels.pixels)
+          << size.width << "x" << size.height << " " << grid.ToString();
+    }
+  }
+}
+
+TEST_F(SegmenterTest, StridedModelsAreUpsampledToTheRegion) {
+  std::unique_ptr<Segmenter> segmenter = Load(TempPath("strided.pt"));
+  ASSERT_NE(segmenter, nullptr);
+  // An odd size: the input is padded to the stride and the logits cropped.
+  absl::StatusOr<Segmentation> out =
+      segmenter->Segment(TestFrame(33, 21, 5), false);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->labels.width, 33);
+  EXPECT_EQ(out->labels.height, 21);
+}
+
+TEST_F(SegmenterTest, RefusesACardThatDisagreesWithTheNetwork) {
+  const std::string model = TempPath("random.pt");
+  std::ofstream(TempPath("seven.card.json")) << R"({"name": "x",
+    "num_classes": 7, "input_scale": 1, "mean": [0, 0, 0],
+    "std": [1, 1, 1], "output_stride": 1})";
+  absl::StatusOr<std::unique_ptr<Segmenter>> wrong_classes = CreateSegmenter(
+      {.model_path = model, .card_path = TempPath("seven.card.json")});
+  EXPECT_EQ(wrong_classes.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong_classes.status().message(),
+              HasSubstr("model outputs 11 classes but its card says 7"));
+
+  std::ofstream(TempPath("stride8.card.json")) << R"({"name": "x",
+    "num_classes": 11, "input_scale": 1, "mean": [0, 0, 0],
+    "std": [1, 1, 1], "output_stride": 8})";
+  absl::StatusOr<std::unique_ptr<Segmenter>> wrong_stride = CreateSegmenter(
+      {.model_path = model, .card_path = TempPath("stride8.card.json")});
+  EXPECT_EQ(wrong_stride.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong_stride.status().message(),
+              HasSubstr("not output stride 8 as its card says"));
+}
+
+TEST_F(SegmenterTest, MissingOrBrokenFilesGiveOneClearError) {
+  absl::StatusOr<std::unique_ptr<Segmenter>> missing =
+      CreateSegmenter({.model_path = TempPath("nope.pt")});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("nope.card.json does not exist"));
+
+  std::ofstream(TempPath("broken.pt")) << "this is not a zip archive";
+  std::filesystem::copy_file(
+      TempPath("random.card.json"), TempPath("broken.card.json"),
+      std::filesystem::copy_options::overwrite_existing);
+  absl::StatusOr<std::unique_ptr<Segmenter>> broken =
+      CreateSegmenter({.model_path = TempPath("broken.pt")});
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(broken.status().message(),
+              HasSubstr("cannot load TorchScript model"));
+  EXPECT_THAT(std::string(broken.status().message()),
+              ::testing::Not(HasSubstr("\n")));
+
+  std::ofstream(TempPath("bad.card.json")) << "{ not json";
+  absl::StatusOr<v1::ModelCard> card = LoadModelCard(TempPath("bad.card.json"));
+  EXPECT_EQ(card.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(card.status().message(), HasSubstr("is not valid"));
+
+  absl::StatusOr<std::unique_ptr<Segmenter>> backend =
+      CreateSegmenter({.backend = "magic"});
+  EXPECT_EQ(backend.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(backend.status().message(), HasSubstr("unknown segmenter"));
+}
+
+TEST_F(SegmenterTest, CudaIsRefusedWhereThereIsNone) {
+  absl::StatusOr<std::unique_ptr<Segmenter>> cuda = CreateSegmenter(
+      {.model_path = TempPath("random.pt"), .device = "cuda:0"});
+  if (cuda.ok()) GTEST_SKIP() << "this machine has CUDA";
+  EXPECT_EQ(cuda.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(cuda.status().message(), HasSubstr("no CUDA"));
+  absl::StatusOr<std::unique_ptr<Segmenter>> weird =
+      CreateSegmenter({.model_path = TempPath("random.pt"), .device = "tpu"});
+  EXPECT_EQ(weird.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ModelCardTest, ValidatesFields) {
+  v1::ModelCard card;
+  card.set_num_classes(3);
+  card.set_input_scale(1);
+  card.set_output_stride(1);
+  for (int i = 0; i < 3; ++i) {
+    card.add_mean(0);
+    card.add_std(1);
+  }
+  EXPECT_TRUE(ValidateModelCard(card).ok());
+  v1::ModelCard names = card;
+  names.add_class_names("only one");
+  EXPECT_THAT(ValidateModelCard(names).message(),
+              HasSubstr("1 class names for 3 classes"));
+  v1::ModelCard half = card;
+  half.set_input_width(100);
+  EXPECT_THAT(ValidateModelCard(half).message(),
+              HasSubstr("give both (fixed size) or neither"));
+  v1::ModelCard zero_std = card;
+  zero_std.set_std(1, 0);
+  EXPECT_THAT(ValidateModelCard(zero_std).message(), HasSubstr("std"));
+  EXPECT_EQ(ModelCardPathFor("a/b/net.pt"), "a/b/net.card.json");
+}
+
+TEST(NullSegmenterTest, LabelsFollowBrightness) {
+  absl::StatusOr<std::unique_ptr<Segmenter>> null =
+      CreateSegmenter({.backend = "null", .null_classes = 4});
+  ASSERT_TRUE(null.ok());
+  Image image = Image::Create(2, 1, 3);
+  image.at(1, 0)[0] = image.at(1, 0)[1] = image.at(1, 0)[2] = 255;
+  absl::StatusOr<Segmentation> out = (*null)->Segment(image, false);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->labels.pixels, (std::vector<uint8_t>{0, 3}));
+  EXPECT_EQ((*null)->model_name(), "null");
+}
+
+}  // namespace
+}  // namespace tessera::worker
