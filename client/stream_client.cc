@@ -19,6 +19,7 @@
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/palette.h"
+#include "common/transport_args.h"
 #include "common/wire.h"
 #include "tessera/v1/tessera.grpc.pb.h"
 
@@ -152,11 +153,9 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
     confusion.emplace(classes, options.palette == "camvid" ? classes : 255);
   }
 
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(256 << 20);
-  args.SetMaxSendMessageSize(256 << 20);
-  auto channel = grpc::CreateCustomChannel(
-      options.master, grpc::InsecureChannelCredentials(), args);
+  auto channel = grpc::CreateCustomChannel(options.master,
+                                           grpc::InsecureChannelCredentials(),
+                                           PixelChannelArguments());
   if (!channel->WaitForConnected(
           std::chrono::system_clock::now() +
           absl::ToChronoMilliseconds(options.connect_timeout))) {

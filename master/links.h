@@ -47,6 +47,7 @@ struct RegionStat {
   std::string worker;
   RegionPath path = RegionPath::kUnspecified;
   double compute_ms = 0;
+  double round_trip_ms = 0;  // dispatch to result, at the master
   int attempts = 0;
 };
 

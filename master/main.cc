@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "common/flag_values.h"
 #include "common/log.h"
+#include "common/transport_args.h"
 #include "master/master_core.h"
 #include "master/master_service.h"
 #include "master/source_runner.h"
@@ -148,8 +149,7 @@ int Run() {
                            grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(services.segmentation());
   builder.RegisterService(services.cluster());
-  builder.SetMaxReceiveMessageSize(256 << 20);
-  builder.SetMaxSendMessageSize(256 << 20);
+  ConfigurePixelServer(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::fprintf(stderr, "tessera-master: cannot listen on %s\n",

@@ -129,6 +129,7 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
   stat.worker = workers_.count(worker) ? workers_.at(worker).hello.name : "";
   stat.path = result.path;
   stat.compute_ms = result.compute_ms;
+  stat.round_trip_ms = absl::ToDoubleMilliseconds(done->round_trip);
   stat.attempts = done->attempt;
   frame->results[done->job.region] = {std::move(result.labels),
                                       std::move(result.confidence)};
@@ -300,13 +301,17 @@ absl::StatusOr<bool> MasterCore::SubmitEncodedFrame(
   absl::StatusOr<Image> image =
       DecodeImage(bytes, encoding, expect, options_.frame_limits);
   if (image.ok()) return SubmitFrame(stream, index, *std::move(image));
+  return RejectFrame(stream, index, image.status());
+}
+
+absl::StatusOr<bool> MasterCore::RejectFrame(StreamId stream, uint64_t index,
+                                             const absl::Status& error) {
   auto failed = std::make_shared<PendingFrame>();
   failed->index = index;
   failed->arrival = absl::Now();
   failed->state = PendingFrame::State::kFailed;
   failed->error = absl::Status(
-      image.status().code(),
-      absl::StrFormat("frame %d: %s", index, image.status().message()));
+      error.code(), absl::StrFormat("frame %d: %s", index, error.message()));
   return Accept(stream, index, std::move(failed));
 }
 

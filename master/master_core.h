@@ -129,6 +129,11 @@ class MasterCore {
                                           std::string_view bytes,
                                           Encoding encoding,
                                           const ImageExpectation& declared);
+  // Accepts a frame that could not even be read (e.g. an unknown encoding):
+  // it is answered with `error`, in order. Same return and errors as
+  // SubmitFrame.
+  absl::StatusOr<bool> RejectFrame(StreamId stream, uint64_t index,
+                                   const absl::Status& error);
   // The client sent its last frame; the stream finishes once all are out.
   void CloseInput(StreamId stream);
   // The client went away: forget the stream and everything queued for it.

@@ -64,9 +64,19 @@ class StreamReactor
     }
     absl::StatusOr<bool> read_more = Handle(request_);
     if (!read_more.ok()) {
-      TLOG(WARNING) << "stream closed: " << read_more.status().ToString();
-      if (std::optional<StreamId> id = stream_id()) core_.CancelStream(*id);
-      FinishAfterWrites(ToGrpcStatus(read_more.status()));
+      // A protocol violation ends the stream, but only after every frame
+      // already accepted has been answered: nothing accepted is lost.
+      TLOG(WARNING) << "stream ends: " << read_more.status().ToString();
+      std::optional<StreamId> id = stream_id();
+      if (!id) {
+        FinishAfterWrites(ToGrpcStatus(read_more.status()));
+        return;
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        protocol_error_ = read_more.status();
+      }
+      core_.CloseInput(*id);
       return;
     }
     if (*read_more) StartRead(&request_);
@@ -95,8 +105,14 @@ class StreamReactor
       attachment_.With([](StreamReactor& r) { r.StartRead(&r.request_); });
     }
     void Finish(const absl::Status& status) override {
-      attachment_.With(
-          [&](StreamReactor& r) { r.FinishAfterWrites(ToGrpcStatus(status)); });
+      attachment_.With([&](StreamReactor& r) {
+        absl::Status final_status = status;
+        {
+          absl::MutexLock lock(&r.mu_);
+          if (final_status.ok()) final_status = r.protocol_error_;
+        }
+        r.FinishAfterWrites(ToGrpcStatus(final_status));
+      });
     }
     void Detach() { attachment_.Detach(); }
 
@@ -149,8 +165,7 @@ class StreamReactor
     const v1::Frame& frame = request.frame();
     absl::StatusOr<Encoding> encoding = FromProto(frame.image().encoding());
     if (!encoding.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "frame %d: %s", frame.index(), encoding.status().message()));
+      return core_.RejectFrame(*stream_id(), frame.index(), encoding.status());
     }
     return core_.SubmitEncodedFrame(
         *stream_id(), frame.index(), frame.image().data(), *encoding,
@@ -188,6 +203,7 @@ class StreamReactor
   v1::StreamRequest request_;
   absl::Mutex mu_;
   std::optional<StreamId> stream_id_ ABSL_GUARDED_BY(mu_);
+  absl::Status protocol_error_ ABSL_GUARDED_BY(mu_);
 };
 
 // ---------------------------------------------------------------------------
@@ -272,17 +288,17 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
       if (id) return absl::FailedPreconditionError("hello sent twice");
       absl::StatusOr<WorkerHelloInfo> hello = HelloFromProto(message.hello());
       if (!hello.ok()) return hello.status();
-      absl::StatusOr<WorkerId> added = core_.AddWorker(*hello, link_);
-      if (!added.ok()) return added.status();
-      {
-        absl::MutexLock lock(&mu_);
-        worker_id_ = *added;
-      }
+      // The acceptance goes out first: the core may hand the new worker
+      // tasks from inside AddWorker, and they must follow it on the wire.
       v1::MasterMessage accepted;
       accepted.mutable_accepted()->set_worker_id(hello->name);
       accepted.mutable_accepted()->set_heartbeat_interval_ms(
           options_.heartbeat_interval_ms);
       Enqueue(std::move(accepted));
+      absl::StatusOr<WorkerId> added = core_.AddWorker(*hello, link_);
+      if (!added.ok()) return added.status();
+      absl::MutexLock lock(&mu_);
+      worker_id_ = *added;
       return absl::OkStatus();
     }
     if (!id) {

@@ -156,6 +156,7 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
                                                        : v1::PATH_SEGMENTATION);
         out->set_compute_ms(static_cast<float>(region.compute_ms));
         out->set_attempts(region.attempts);
+        out->set_round_trip_ms(static_cast<float>(region.round_trip_ms));
       }
       break;
     }

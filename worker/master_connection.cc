@@ -9,6 +9,7 @@
 #include "common/executor.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
+#include "common/transport_args.h"
 #include "common/wire.h"
 #include "tessera/v1/tessera.grpc.pb.h"
 #include "worker/region_processor.h"
@@ -111,9 +112,7 @@ void MasterConnection::SleepUnlessStopped(absl::Duration duration) {
 }
 
 void MasterConnection::Run() {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(256 << 20);
-  args.SetMaxSendMessageSize(256 << 20);
+  const grpc::ChannelArguments args = PixelChannelArguments();
   absl::Duration backoff = options_.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     {
@@ -174,7 +173,15 @@ void MasterConnection::Serve(Session& session) {
   if (!session.Write(hello_message)) return;
 
   v1::MasterMessage message;
-  if (!session.Read(&message) || !message.has_accepted()) return;
+  if (!session.Read(&message)) return;
+  if (!message.has_accepted()) {
+    // The master must accept before anything else; a peer that does not is
+    // no Tessera master we understand. End the call rather than wait on it.
+    TLOG(ERROR) << "master " << options_.master
+                << " did not accept the hello; reconnecting";
+    session.Cancel();
+    return;
+  }
   TLOG(INFO) << "registered with master " << options_.master << " as "
              << message.accepted().worker_id();
   const int heartbeat_ms =

@@ -121,17 +121,19 @@ std::vector<std::string> GridFlags() {
 }
 
 TEST_F(ClusterTest, OneWorkerGivesTheModelsOwnMasks) {
-  LocalCluster cluster(
-      {.workers = 1, .model = *model_, .master_flags = GridFlags(),
-       .name = "one"});
+  LocalCluster cluster({.workers = 1,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .name = "one"});
   ASSERT_TRUE(cluster.Start()) << cluster.master().log();
   StreamAndCheck(cluster, TempDir() + "/out-one");
 }
 
 TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {
-  LocalCluster cluster(
-      {.workers = 3, .model = *model_, .master_flags = GridFlags(),
-       .name = "three"});
+  LocalCluster cluster({.workers = 3,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .name = "three"});
   ASSERT_TRUE(cluster.Start()) << cluster.master().log();
   client::StreamSummary summary;
   StreamAndCheck(cluster, TempDir() + "/out-three", &summary);
@@ -145,9 +147,10 @@ TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {
 }
 
 TEST_F(ClusterTest, KillingAWorkerMidStreamLosesNoFrame) {
-  LocalCluster cluster(
-      {.workers = 3, .model = *model_, .master_flags = GridFlags(),
-       .name = "kill"});
+  LocalCluster cluster({.workers = 3,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .name = "kill"});
   ASSERT_TRUE(cluster.Start()) << cluster.master().log();
   const std::string out = TempDir() + "/out-kill";
   fs::remove_all(out);

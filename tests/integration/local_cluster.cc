@@ -26,7 +26,7 @@ bool LocalCluster::Start() {
   port_ = WaitForPortFile(port_file, 10000);
   if (port_ == 0) return false;
   for (int i = 0; i < options_.workers; ++i) AddWorker();
-  return WaitForWorkers(options_.workers, 30000);
+  return options_.workers == 0 || WaitForWorkers(options_.workers, 30000);
 }
 
 int LocalCluster::AddWorker() {

@@ -22,8 +22,8 @@ namespace tessera::testing {
 std::string TempDir() {
   // One folder per test process: CTest runs test cases in parallel.
   static const std::string dir = [] {
-    std::string path = ::testing::TempDir() + "/tessera-it-" +
-                       std::to_string(getpid());
+    std::string path =
+        ::testing::TempDir() + "/tessera-it-" + std::to_string(getpid());
     std::filesystem::create_directories(path);
     return path;
   }();
@@ -39,7 +39,8 @@ Subprocess::Subprocess(const std::vector<std::string>& argv,
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) !=
       0) {
