@@ -201,7 +201,8 @@ TEST_F(MasterCoreTest, BlockPolicyPausesTheStreamAtItsBound) {
   absl::StatusOr<WorkerId> id = core_.AddWorker(Hello("w", 64), worker);
   auto client = std::make_shared<FakeClient>();
   absl::StatusOr<StreamHandle> stream = core_.OpenStream(Settings(2), client);
-  absl::StatusOr<bool> more = core_.SubmitFrame(stream->id, 0, RandomFrame(20, 20, 0));
+  absl::StatusOr<bool> more =
+      core_.SubmitFrame(stream->id, 0, RandomFrame(20, 20, 0));
   ASSERT_TRUE(more.ok());
   EXPECT_TRUE(*more);
   more = core_.SubmitFrame(stream->id, 1, RandomFrame(20, 20, 1));
@@ -250,13 +251,14 @@ TEST_F(MasterCoreTest, BadFramesAreAnsweredInOrderAndTheStreamGoesOn) {
   auto client = std::make_shared<FakeClient>();
   absl::StatusOr<StreamHandle> stream = core_.OpenStream(Settings(), client);
   ASSERT_TRUE(core_.SubmitFrame(stream->id, 0, RandomFrame(20, 20, 0)).ok());
-  ASSERT_TRUE(core_.SubmitEncodedFrame(stream->id, 1, "not a png",
-                                       Encoding::kPng, {})
-                  .ok());
+  ASSERT_TRUE(
+      core_.SubmitEncodedFrame(stream->id, 1, "not a png", Encoding::kPng, {})
+          .ok());
   ASSERT_TRUE(
       core_.SubmitFrame(stream->id, 2, LabelMap::Create(20, 20, 1)).ok());
-  ASSERT_TRUE(core_.SubmitEncodedFrame(stream->id, 3, std::string(10, 'x'),
-                                       Encoding::kRaw, {20, 20, 3})
+  ASSERT_TRUE(core_
+                  .SubmitEncodedFrame(stream->id, 3, std::string(10, 'x'),
+                                      Encoding::kRaw, {20, 20, 3})
                   .ok());
   // Nothing is delivered before frame 0, although 1-3 failed at once.
   EXPECT_TRUE(client->outcomes.empty());

@@ -139,9 +139,10 @@ TEST(SchedulerTest, RejectsResultsForTasksNeverSent) {
   EXPECT_EQ(bogus.status().code(), absl::StatusCode::kInvalidArgument);
   // The real owner still completes it exactly once.
   EXPECT_TRUE(scheduler.Complete(sent[0].worker, sent[0].task, kStart, 1).ok());
-  EXPECT_EQ(
-      scheduler.Complete(sent[0].worker, sent[0].task, kStart, 1).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler.Complete(sent[0].worker, sent[0].task, kStart, 1)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(SchedulerTest, OverdueTasksMoveAndTheLateResultIsRefused) {
@@ -199,9 +200,9 @@ TEST(SchedulerTest, SilentWorkersAreReported) {
   ASSERT_TRUE(scheduler.AddWorker(1, {"w1", 10, 1}, kStart).ok());
   ASSERT_TRUE(scheduler.AddWorker(2, {"w2", 10, 1}, kStart).ok());
   scheduler.MarkAlive(2, kStart + absl::Seconds(9));
-  EXPECT_EQ(scheduler.SilentWorkers(kStart + absl::Seconds(11),
-                                    absl::Seconds(10)),
-            (std::vector<WorkerId>{1}));
+  EXPECT_EQ(
+      scheduler.SilentWorkers(kStart + absl::Seconds(11), absl::Seconds(10)),
+      (std::vector<WorkerId>{1}));
 }
 
 TEST(SchedulerTest, RejectsBadWorkers) {

@@ -21,13 +21,13 @@ TEST(RegionProcessorTest, SegmentsAndEncodesARegion) {
   }
   std::string raw(region.pixels.begin(), region.pixels.end());
   for (Encoding labels : {Encoding::kRaw, Encoding::kPng}) {
-    absl::StatusOr<RegionResultOut> out = processor.Process(
-        {.task = 7,
-         .image_bytes = raw,
-         .encoding = Encoding::kRaw,
-         .declared = {16, 8, 3},
-         .want_confidence = true,
-         .label_encoding = labels});
+    absl::StatusOr<RegionResultOut> out =
+        processor.Process({.task = 7,
+                           .image_bytes = raw,
+                           .encoding = Encoding::kRaw,
+                           .declared = {16, 8, 3},
+                           .want_confidence = true,
+                           .label_encoding = labels});
     ASSERT_TRUE(out.ok()) << out.status();
     EXPECT_EQ(out->task, 7u);
     absl::StatusOr<Image> decoded =

@@ -81,8 +81,8 @@ TEST_F(SegmenterTest, TiledLabelsEqualWholeFrameLabels) {
   std::unique_ptr<Segmenter> segmenter = Load(TempPath("random.pt"));
   ASSERT_NE(segmenter, nullptr);
   for (Size size : {Size{64, 48}, Size{101, 77}, Size{160, 90}}) {
-    for (GridSpec grid : {GridSpec{2, 2, 3}, GridSpec{3, 2, 4},
-                          GridSpec{2, 3, 8}}) {
+    for (GridSpec grid :
+         {GridSpec{2, 2, 3}, GridSpec{3, 2, 4}, GridSpec{2, 3, 8}}) {
       const Image frame = TestFrame(size.width, size.height, size.width);
       absl::StatusOr<Segmentation> whole = segmenter->Segment(frame, false);
       ASSERT_TRUE(whole.ok());
@@ -144,9 +144,9 @@ TEST_F(SegmenterTest, MissingOrBrokenFilesGiveOneClearError) {
               HasSubstr("nope.card.json does not exist"));
 
   std::ofstream(TempPath("broken.pt")) << "this is not a zip archive";
-  std::filesystem::copy_file(
-      TempPath("random.card.json"), TempPath("broken.card.json"),
-      std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(TempPath("random.card.json"),
+                             TempPath("broken.card.json"),
+                             std::filesystem::copy_options::overwrite_existing);
   absl::StatusOr<std::unique_ptr<Segmenter>> broken =
       CreateSegmenter({.model_path = TempPath("broken.pt")});
   EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);
