@@ -48,8 +48,8 @@ void BM_SplitStitch(benchmark::State& state) {
   // Region label maps as workers would return them.
   std::vector<RegionLabels> parts;
   for (const Region& region : regions) {
-    parts.push_back({CropImage(mask, region.area),
-                     CropImage(mask, region.area)});
+    parts.push_back(
+        {CropImage(mask, region.area), CropImage(mask, region.area)});
   }
   for (auto _ : state) {
     std::vector<Image> split = SplitFrame(frame, regions);

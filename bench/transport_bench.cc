@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/allocator_tuning.h"
 #include "common/transport_args.h"
 #include "common/wire.h"
 #include "master/master_core.h"
@@ -28,6 +29,7 @@ namespace {
 class InProcessCluster {
  public:
   explicit InProcessCluster(int workers) : core_(master::MasterOptions{}) {
+    KeepLargeAllocations();  // as the real executables do
     services_ = std::make_unique<master::MasterServices>(
         core_, master::ServiceOptions{});
     grpc::ServerBuilder builder;

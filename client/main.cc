@@ -7,6 +7,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "client/stream_client.h"
+#include "common/allocator_tuning.h"
 #include "common/flag_values.h"
 #include "common/log.h"
 
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
       "tessera-stream --master=host:7600 --source=clip.mp4 --output=out "
       "[--gt=labels/]");
   absl::ParseCommandLine(argc, argv);
+  tessera::KeepLargeAllocations();
   tessera::SetLogProgramName("tessera-stream");
   return tessera::client::Run();
 }

@@ -15,6 +15,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
+#include "common/allocator_tuning.h"
 #include "common/flag_values.h"
 #include "common/log.h"
 #include "common/transport_args.h"
@@ -214,6 +215,7 @@ int main(int argc, char** argv) {
       "tessera-master --listen=0.0.0.0:7600 [--source=clip.mp4 "
       "--output=out]");
   absl::ParseCommandLine(argc, argv);
+  tessera::KeepLargeAllocations();
   tessera::SetLogProgramName("tessera-master");
   return tessera::master::Run();
 }

@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
+#include "common/allocator_tuning.h"
 #include "common/flag_values.h"
 #include "common/log.h"
 #include "worker/master_connection.h"
@@ -111,6 +112,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "tessera-worker --master=host:7600 --model=models/net.pt");
   absl::ParseCommandLine(argc, argv);
+  tessera::KeepLargeAllocations();
   tessera::SetLogProgramName("tessera-worker");
   return tessera::worker::Run();
 }

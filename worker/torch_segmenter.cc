@@ -76,12 +76,15 @@ class TorchSegmenter : public Segmenter {
         card_(std::move(card)),
         device_(device),
         device_name_(std::move(device_name)) {
-    mean_ = torch::tensor({card_.mean(0), card_.mean(1), card_.mean(2)})
-                .view({1, 3, 1, 1})
-                .to(device_);
-    std_ = torch::tensor({card_.std(0), card_.std(1), card_.std(2)})
-               .view({1, 3, 1, 1})
-               .to(device_);
+    // (pixel * scale - mean) / std folded into pixel * gain - offset.
+    std::vector<float> gain(3);
+    std::vector<float> offset(3);
+    for (int c = 0; c < 3; ++c) {
+      gain[c] = card_.input_scale() / card_.std(c);
+      offset[c] = card_.mean(c) / card_.std(c);
+    }
+    gain_ = torch::tensor(gain).view({1, 3, 1, 1}).to(device_);
+    offset_ = torch::tensor(offset).view({1, 3, 1, 1}).to(device_);
   }
 
   absl::StatusOr<Segmentation> Segment(const Image& image,
@@ -115,9 +118,9 @@ class TorchSegmenter : public Segmenter {
     return rgb_nhwc.to(device_)
         .permute({0, 3, 1, 2})
         .to(torch::kFloat32)
-        .mul(card_.input_scale())
-        .sub(mean_)
-        .div(std_);
+        .mul_(gain_)
+        .sub_(offset_)
+        .contiguous();
   }
 
  private:
@@ -146,23 +149,30 @@ class TorchSegmenter : public Segmenter {
     absl::StatusOr<torch::Tensor> scores = Forward(input);
     if (!scores.ok()) return scores.status();
     torch::Tensor logits = scores->to(torch::kFloat32);
-    if (fixed) {
-      logits = at::upsample_bilinear2d(logits, {height, width}, false);
-    } else {
-      logits = at::upsample_bilinear2d(logits, {padded_h, padded_w}, false)
-                   .slice(2, 0, height)
-                   .slice(3, 0, width);
+    const int out_h = fixed ? height : padded_h;
+    const int out_w = fixed ? width : padded_w;
+    // Stride-1 networks already answer at the input's size.
+    if (logits.size(2) != out_h || logits.size(3) != out_w) {
+      logits = at::upsample_bilinear2d(logits, {out_h, out_w}, false);
     }
+    if (out_h != height || out_w != width) {
+      logits = logits.slice(2, 0, height).slice(3, 0, width);
+    }
+    // One reduction gives both the winning class and its score.
+    auto [best, classes] = logits.max(1);
     Segmentation out;
     out.labels = LabelMap::Create(width, height, 1);
     torch::Tensor labels =
-        logits.argmax(1).to(torch::kUInt8).to(torch::kCPU).contiguous();
+        classes.to(torch::kUInt8).to(torch::kCPU).contiguous();
     std::memcpy(out.labels.pixels.data(), labels.data_ptr<uint8_t>(),
                 out.labels.pixels.size());
     if (want_confidence) {
-      torch::Tensor confidence = std::get<0>(logits.softmax(1).max(1))
-                                     .mul(255)
-                                     .round()
+      // Winning probability = exp(best - logsumexp), without a softmax of
+      // every class.
+      torch::Tensor confidence = (best - logits.logsumexp(1))
+                                     .exp_()
+                                     .mul_(255)
+                                     .round_()
                                      .to(torch::kUInt8)
                                      .to(torch::kCPU)
                                      .contiguous();
@@ -177,8 +187,8 @@ class TorchSegmenter : public Segmenter {
   v1::ModelCard card_;
   torch::Device device_;
   std::string device_name_;
-  torch::Tensor mean_;
-  torch::Tensor std_;
+  torch::Tensor gain_;
+  torch::Tensor offset_;
 };
 
 // Runs one probe input through the network and checks that what comes out
