@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +14,6 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace tessera::testing {
 
@@ -33,21 +31,23 @@ std::string TempDir() {
 Subprocess::Subprocess(const std::vector<std::string>& argv,
                        const std::string& log_name)
     : log_path_(TempDir() + "/" + log_name + ".log") {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<char*> args;
-  for (const std::string& arg : argv)
+  for (const std::string& arg : argv) {
     args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) !=
-      0) {
-    pid_ = -1;
-    ADD_FAILURE() << "cannot start " << argv[0];
   }
-  posix_spawn_file_actions_destroy(&actions);
+  args.push_back(nullptr);
+  const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_ = fork();
+  if (pid_ == 0) {
+    // A test that crashes must not leave servers behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(log, 1);
+    dup2(log, 2);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(log);
+  if (pid_ < 0) ADD_FAILURE() << "cannot start " << argv[0];
 }
 
 Subprocess::~Subprocess() {
