@@ -1,8 +1,8 @@
 // Every RPC validates what it receives: bad frames, bad worker messages and
 // bad flags each get a specific status and message, and the processes keep
 // serving everyone else.
-#include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -74,9 +74,9 @@ TEST(BadInputTest, BadFramesGetTheirOwnErrorsAndTheStreamGoesOn) {
   std::vector<v1::StreamRequest> requests = {
       FrameRequest(0, GoodFrame()),
       FrameRequest(1, corrupt),
-      FrameRequest(2, Raw(10, 10, 3, 7)),          // payload too short
-      FrameRequest(3, Raw(9000, 9000, 3, 30)),     // absurd size
-      FrameRequest(4, Raw(64, 48, 1, 64 * 48)),    // one channel
+      FrameRequest(2, Raw(10, 10, 3, 7)),        // payload too short
+      FrameRequest(3, Raw(9000, 9000, 3, 30)),   // absurd size
+      FrameRequest(4, Raw(64, 48, 1, 64 * 48)),  // one channel
       FrameRequest(5, unknown),
       FrameRequest(6, empty),
       FrameRequest(7, GoodFrame()),
@@ -165,8 +165,8 @@ class FakeWorker {
  private:
   std::unique_ptr<v1::Cluster::Stub> stub_;
   grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::WorkerMessage,
-                                           v1::MasterMessage>>
+  std::unique_ptr<
+      grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>>
       stream_;
 };
 
@@ -201,7 +201,8 @@ TEST(BadInputTest, WorkersMustSayHelloFirstAndMakeSense) {
     ASSERT_TRUE(worker.Send(result));
     grpc::Status status = worker.Finish();
     EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
-    EXPECT_THAT(status.error_message(), HasSubstr("task 424242 was never sent"));
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("task 424242 was never sent"));
   }
 }
 
