@@ -168,7 +168,7 @@ int Run() {
   int exit_code = 0;
   std::thread source_thread;
   if (const std::string source = absl::GetFlag(FLAGS_source); !source.empty()) {
-    source_thread = std::thread([&] {
+    source_thread = std::thread([&, source] {
       SourceRunOptions run;
       run.source = source;
       run.max_frames = absl::GetFlag(FLAGS_max_frames);

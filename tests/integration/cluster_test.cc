@@ -12,6 +12,7 @@
 #include "common/image_codec.h"
 #include "common/region_grid.h"
 #include "common/split_stitch.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/local_cluster.h"
 #include "tools/test_models.h"
@@ -181,6 +182,32 @@ TEST_F(ClusterTest, KillingAWorkerMidStreamLosesNoFrame) {
   EXPECT_TRUE(killed_mid_stream);
   EXPECT_TRUE(WaitForLog(cluster.master(), "worker kill-w1 left", 5000))
       << cluster.master().log();
+}
+
+TEST_F(ClusterTest, MasterReadsASourceItselfAndWritesMasks) {
+  const std::string out = TempDir() + "/out-source";
+  std::vector<std::string> flags = GridFlags();
+  flags.push_back("--source=" + *frames_dir_);
+  flags.push_back("--output=" + out);
+  flags.push_back("--overlay=png");
+  LocalCluster cluster({.workers = 2,
+                        .model = *model_,
+                        .master_flags = flags,
+                        .name = "source"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  EXPECT_EQ(cluster.master().Wait(60000), 0) << cluster.master().log();
+  EXPECT_THAT(cluster.master().log(),
+              ::testing::HasSubstr("24 frames read (0 unreadable), 24 masks"));
+  for (int t = 0; t < kFrames; ++t) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/labels/%06d.png", t);
+    absl::StatusOr<Image> mask =
+        DecodeImage(ReadFile(out + name), Encoding::kPng, {.channels = 1});
+    ASSERT_TRUE(mask.ok()) << name << ": " << mask.status();
+    ASSERT_EQ(mask->pixels, (*expected_)[t].pixels) << "frame " << t;
+    std::snprintf(name, sizeof(name), "/overlay/%06d.png", t);
+    EXPECT_TRUE(fs::exists(out + name)) << name;
+  }
 }
 
 }  // namespace
