@@ -19,9 +19,8 @@ std::unique_ptr<worker::Segmenter> Load(const std::string& kind) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("bench-" + kind + ".pt"))
           .string();
-  absl::Status written = kind == "palette"
-                             ? tools::WritePaletteModel(path)
-                             : tools::WriteRandomModel(path, {});
+  absl::Status written = kind == "palette" ? tools::WritePaletteModel(path)
+                                           : tools::WriteRandomModel(path, {});
   if (!written.ok()) return nullptr;
   return *worker::CreateSegmenter({.model_path = path, .threads = 1});
 }
