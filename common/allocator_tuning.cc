@@ -1,5 +1,8 @@
 #include "common/allocator_tuning.h"
 
+#include <climits>
+#include <cstdlib>  // defines __GLIBC__ where glibc is the C library
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -8,10 +11,11 @@ namespace tessera {
 
 void KeepLargeAllocations() {
 #if defined(__GLIBC__)
-  // Serve blocks up to 1 GiB from the heap and trim it only past 2 GiB of
-  // free space at its top: steady-state inference then reuses its buffers.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+  // Never mmap (every large block comes from the heap), and shrink the
+  // heap only past 2 GiB free at its top: steady-state inference then
+  // reuses its buffers instead of faulting in fresh pages per region.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif
 }
 
