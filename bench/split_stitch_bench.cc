@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "common/allocator_tuning.h"
 #include "common/region_grid.h"
 #include "common/split_stitch.h"
 
@@ -41,6 +42,7 @@ void BM_Memcpy(benchmark::State& state) {
 BENCHMARK(BM_Memcpy);
 
 void BM_SplitStitch(benchmark::State& state) {
+  KeepLargeAllocations();  // as tessera-master does
   const StitchMode mode = static_cast<StitchMode>(state.range(0));
   const Image frame = Frame(3);
   const LabelMap mask = Frame(1);

@@ -1,7 +1,5 @@
 #include "common/split_stitch.h"
 
-#include <cstring>
-
 #include "absl/strings/str_format.h"
 
 namespace tessera {
@@ -30,14 +28,36 @@ absl::Status CheckPart(const Region& region, const RegionLabels& part,
   return absl::OkStatus();
 }
 
-void PasteCore(const Region& region, const LabelMap& labels, LabelMap& mask) {
-  const Rect& core = region.core;
-  const int dx = core.x - region.area.x;
-  const int dy = core.y - region.area.y;
-  for (int y = 0; y < core.height; ++y) {
-    std::memcpy(mask.row(core.y + y) + core.x, labels.row(dy + y) + dx,
-                core.width);
+// Builds the mask row by row from the regions' cores, appending bytes to a
+// reserved buffer so that nothing is written twice (no zero-fill first).
+// Cores tile the frame, and within a band of grid rows they are ordered by
+// column, so each frame row is the concatenation of one band's core rows.
+LabelMap AssembleCores(Size frame, const std::vector<Region>& regions,
+                       const std::vector<RegionLabels>& parts) {
+  LabelMap mask;
+  mask.width = frame.width;
+  mask.height = frame.height;
+  mask.channels = 1;
+  mask.pixels.reserve(static_cast<size_t>(frame.width) * frame.height);
+  size_t band_start = 0;
+  while (band_start < regions.size()) {
+    size_t band_end = band_start;
+    while (band_end < regions.size() &&
+           regions[band_end].core.y == regions[band_start].core.y) {
+      ++band_end;
+    }
+    const Rect& band = regions[band_start].core;
+    for (int y = band.y; y < band.bottom(); ++y) {
+      for (size_t i = band_start; i < band_end; ++i) {
+        const Region& region = regions[i];
+        const uint8_t* from = parts[i].labels.row(y - region.area.y) +
+                              (region.core.x - region.area.x);
+        mask.pixels.insert(mask.pixels.end(), from, from + region.core.width);
+      }
+    }
+    band_start = band_end;
   }
+  return mask;
 }
 
 // `best` holds the winning confidence so far, -1 where nothing was pasted.
@@ -62,10 +82,17 @@ void PasteMoreConfident(const Region& region, const RegionLabels& part,
 }  // namespace
 
 Image CropImage(const Image& image, const Rect& area) {
-  Image crop = Image::Create(area.width, area.height, image.channels);
+  Image crop;
+  crop.width = area.width;
+  crop.height = area.height;
+  crop.channels = image.channels;
+  crop.pixels.reserve(crop.row_bytes() * area.height);
   const size_t offset = static_cast<size_t>(area.x) * image.channels;
+  // Appending rows to a reserved buffer copies each byte once (a sized
+  // vector would zero-fill first).
   for (int y = 0; y < area.height; ++y) {
-    std::memcpy(crop.row(y), image.row(area.y + y) + offset, crop.row_bytes());
+    const uint8_t* from = image.row(area.y + y) + offset;
+    crop.pixels.insert(crop.pixels.end(), from, from + crop.row_bytes());
   }
   return crop;
 }
@@ -92,13 +119,10 @@ absl::StatusOr<LabelMap> StitchLabels(Size frame,
     absl::Status status = CheckPart(regions[i], parts[i], mode);
     if (!status.ok()) return status;
   }
-  LabelMap mask = LabelMap::Create(frame.width, frame.height, 1);
   if (mode == StitchMode::kCropHalo) {
-    for (size_t i = 0; i < regions.size(); ++i) {
-      PasteCore(regions[i], parts[i].labels, mask);
-    }
-    return mask;
+    return AssembleCores(frame, regions, parts);
   }
+  LabelMap mask = LabelMap::Create(frame.width, frame.height, 1);
   std::vector<int16_t> best(static_cast<size_t>(frame.width) * frame.height,
                             -1);
   for (size_t i = 0; i < regions.size(); ++i) {
