@@ -184,6 +184,17 @@ TEST_F(ClusterTest, KillingAWorkerMidStreamLosesNoFrame) {
       << cluster.master().log();
 }
 
+TEST_F(ClusterTest, TwoClientsStreamAtOnceAndBothGetEveryMask) {
+  LocalCluster cluster({.workers = 2,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .name = "twoclients"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  std::thread other([&] { StreamAndCheck(cluster, TempDir() + "/out-a"); });
+  StreamAndCheck(cluster, TempDir() + "/out-b");
+  other.join();
+}
+
 TEST_F(ClusterTest, MasterReadsASourceItselfAndWritesMasks) {
   const std::string out = TempDir() + "/out-source";
   std::vector<std::string> flags = GridFlags();
