@@ -183,12 +183,20 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   }
   absl::Status source_status;
   std::thread writer([&] {
+    int errors_in_a_row = 0;
     for (uint64_t index = 0;; ++index) {
       absl::StatusOr<std::optional<Image>> frame = (*source)->Next();
       if (!frame.ok()) {
         TLOG(WARNING) << frame.status().ToString();
-        continue;  // an unreadable file in a folder: skip it
+        // An unreadable file in a folder is skipped; a camera that fails
+        // every read ends the stream instead of spinning.
+        if (++errors_in_a_row >= 100) {
+          source_status = frame.status();
+          break;
+        }
+        continue;
       }
+      errors_in_a_row = 0;
       if (!frame->has_value()) break;
       auto image = std::make_shared<const Image>(std::move(**frame));
       absl::StatusOr<v1::ImageData> data =

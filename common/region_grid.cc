@@ -50,10 +50,14 @@ absl::StatusOr<std::vector<Region>> MakeRegionGrid(Size frame, GridSpec spec) {
       region.row = r;
       region.col = c;
       region.core = {x0, y0, x1 - x0, y1 - y0};
-      const int ax0 = std::max(0, x0 - spec.halo);
-      const int ay0 = std::max(0, y0 - spec.halo);
-      const int ax1 = std::min(frame.width, x1 + spec.halo);
-      const int ay1 = std::min(frame.height, y1 + spec.halo);
+      // 64-bit: a huge halo must clip, not overflow.
+      const long long halo = spec.halo;
+      const int ax0 = static_cast<int>(std::max(0LL, x0 - halo));
+      const int ay0 = static_cast<int>(std::max(0LL, y0 - halo));
+      const int ax1 =
+          static_cast<int>(std::min<long long>(frame.width, x1 + halo));
+      const int ay1 =
+          static_cast<int>(std::min<long long>(frame.height, y1 + halo));
       region.area = {ax0, ay0, ax1 - ax0, ay1 - ay0};
       regions.push_back(region);
     }

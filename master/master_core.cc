@@ -9,6 +9,15 @@
 
 namespace tessera::master {
 
+namespace {
+
+// Bounds on what a client may ask for: beyond them a grid only multiplies
+// the work (and memory) of every frame.
+constexpr int kMaxGridSide = 16;
+constexpr int kMaxHalo = 1024;
+
+}  // namespace
+
 struct MasterCore::PendingFrame {
   enum class State { kWorking, kDone, kDropped, kFailed };
   State state = State::kWorking;
@@ -38,11 +47,17 @@ struct MasterCore::StreamState {
   bool paused = false;
   uint64_t dropped = 0;
 
-  int working() const {
+  int working() const { return CountIf(PendingFrame::State::kWorking); }
+  // Frames held against the stream's bound: accepted, not yet delivered, and
+  // not mere placeholders of dropped frames.
+  int held() const {
+    return static_cast<int>(frames.size()) -
+           CountIf(PendingFrame::State::kDropped);
+  }
+  int CountIf(PendingFrame::State state) const {
     return static_cast<int>(
-        std::count_if(frames.begin(), frames.end(), [](const auto& frame) {
-          return frame->state == PendingFrame::State::kWorking;
-        }));
+        std::count_if(frames.begin(), frames.end(),
+                      [state](const auto& f) { return f->state == state; }));
   }
 };
 
@@ -117,7 +132,8 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
        (conf.width != region.area.width || conf.height != region.area.height ||
         conf.channels != 1))) {
     // The job itself is fine; give it to someone who answers properly.
-    scheduler_.Enqueue(done->job, /*front=*/true);
+    HandleRevokedLocked({scheduler_.Retry(done->job, done->attempt)},
+                        "wrong-sized result");
     DispatchLocked(now);
     return absl::InvalidArgumentError(absl::StrFormat(
         "task %d: labels %dx%dx%d (confidence %dx%dx%d) for a %dx%d region",
@@ -202,12 +218,12 @@ void MasterCore::HandleRevokedLocked(const std::vector<Revoked>& revoked,
 absl::StatusOr<StreamHandle> MasterCore::OpenStream(
     const StreamSettings& requested, std::shared_ptr<ClientLink> link) {
   const GridSpec& grid = requested.grid;
-  if (grid.rows < 1 || grid.cols < 1 || grid.rows > 64 || grid.cols > 64 ||
-      grid.halo < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("grid %s is not usable: rows and columns must be "
-                        "1..64 and the halo >= 0",
-                        grid.ToString()));
+  if (grid.rows < 1 || grid.cols < 1 || grid.rows > kMaxGridSide ||
+      grid.cols > kMaxGridSide || grid.halo < 0 || grid.halo > kMaxHalo) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "grid %s is not usable: rows and columns must be 1..%d and the "
+        "halo 0..%d",
+        grid.ToString(), kMaxGridSide, kMaxHalo));
   }
   if (requested.max_queued_frames < 1 ||
       requested.max_queued_frames > options_.max_queued_frames_limit) {
@@ -290,7 +306,15 @@ absl::StatusOr<bool> MasterCore::SubmitFrame(StreamId stream, uint64_t index,
   }
   // Splitting and encoding happen outside the lock: they are the expensive
   // part and touch nothing shared.
-  return Accept(stream, index, Prepare(settings, index, std::move(frame)));
+  std::shared_ptr<PendingFrame> prepared;
+  try {
+    prepared = Prepare(settings, index, std::move(frame));
+  } catch (const std::exception& e) {  // e.g. bad_alloc for a huge frame
+    return RejectFrame(stream, index,
+                       absl::ResourceExhaustedError(absl::StrFormat(
+                           "cannot split the frame: %s", e.what())));
+  }
+  return Accept(stream, index, std::move(prepared));
 }
 
 absl::StatusOr<bool> MasterCore::SubmitEncodedFrame(
@@ -346,7 +370,7 @@ absl::StatusOr<bool> MasterCore::Accept(StreamId id, uint64_t index,
   bool may_send_more = true;
   if (settings.overflow == OverflowPolicy::kDropOldest) {
     DropOldestLocked(stream);
-  } else if (stream.working() >= settings.max_queued_frames) {
+  } else if (stream.held() >= settings.max_queued_frames) {
     stream.paused = true;
     may_send_more = false;
   }
@@ -358,7 +382,7 @@ absl::StatusOr<bool> MasterCore::Accept(StreamId id, uint64_t index,
 void MasterCore::DropOldestLocked(StreamState& stream) {
   const int bound = stream.handle.settings.max_queued_frames;
   for (auto& frame : stream.frames) {
-    if (stream.working() <= bound) break;
+    if (stream.held() <= bound) break;
     // Only frames still waiting for a worker are dropped: work already
     // running is cheaper to finish than to throw away.
     if (frame->state != PendingFrame::State::kWorking ||
@@ -474,7 +498,7 @@ void MasterCore::DeliverReadyLocked(StreamId id) {
     stream.link->Deliver(std::move(outcome));
   }
   if (stream.paused &&
-      stream.working() < stream.handle.settings.max_queued_frames) {
+      stream.held() < stream.handle.settings.max_queued_frames) {
     stream.paused = false;
     stream.link->ResumeReading();
   }

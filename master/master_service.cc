@@ -102,7 +102,9 @@ class StreamReactor
           [&](StreamReactor& r) { r.Enqueue(std::move(outcome)); });
     }
     void ResumeReading() override {
-      attachment_.With([](StreamReactor& r) { r.StartRead(&r.request_); });
+      attachment_.With([](StreamReactor& r) {
+        if (!r.finishing()) r.StartRead(&r.request_);
+      });
     }
     void Finish(const absl::Status& status) override {
       attachment_.With([&](StreamReactor& r) {
@@ -212,11 +214,13 @@ class StreamReactor
 class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
                                          v1::MasterMessage> {
  public:
-  JoinReactor(MasterCore& core, const ServiceOptions& options, std::string peer)
+  JoinReactor(MasterCore& core, const ServiceOptions& options,
+              grpc::CallbackServerContext* context)
       : QueuedReactor(nullptr),
         core_(core),
         options_(options),
-        peer_(std::move(peer)),
+        context_(context),
+        peer_(context->peer()),
         link_(std::make_shared<Link>(this)) {
     StartRead(&message_);
   }
@@ -254,8 +258,12 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
       attachment_.With([&](JoinReactor& r) { r.Enqueue(TaskToProto(task)); });
     }
     void Close(const absl::Status& reason) override {
-      attachment_.With(
-          [&](JoinReactor& r) { r.FinishAfterWrites(ToGrpcStatus(reason)); });
+      attachment_.With([&](JoinReactor& r) {
+        // A silent peer may never drain queued writes: cancel the call so
+        // that it ends now.
+        r.context_->TryCancel();
+        r.FinishAfterWrites(ToGrpcStatus(reason));
+      });
     }
     void Detach() { attachment_.Detach(); }
 
@@ -327,6 +335,7 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
 
   MasterCore& core_;
   const ServiceOptions& options_;
+  grpc::CallbackServerContext* const context_;
   const std::string peer_;
   std::shared_ptr<Link> link_;
   v1::WorkerMessage message_;
@@ -359,7 +368,7 @@ class MasterServices::ClusterImpl : public v1::Cluster::CallbackService {
       : core_(core), options_(options) {}
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* Join(
       grpc::CallbackServerContext* context) override {
-    return new JoinReactor(core_, options_, context->peer());
+    return new JoinReactor(core_, options_, context);
   }
 
  private:

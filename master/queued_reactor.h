@@ -43,7 +43,13 @@ class QueuedReactor : public grpc::ServerBidiReactor<Request, Response> {
       if (finish) this->Finish(*finish_status_);
       return;
     }
-    WriteNext();
+    // Materialize may be expensive (mask encoding): keep it off the
+    // reaction thread when there is an executor.
+    if (executor_ != nullptr) {
+      executor_->Submit([this] { WriteNext(); });
+    } else {
+      WriteNext();
+    }
   }
 
  protected:
@@ -62,6 +68,13 @@ class QueuedReactor : public grpc::ServerBidiReactor<Request, Response> {
     } else {
       WriteNext();
     }
+  }
+
+  // True once FinishAfterWrites was called or the peer went away: no more
+  // reads should be started.
+  bool finishing() {
+    absl::MutexLock lock(&write_mu_);
+    return finish_status_.has_value() || broken_;
   }
 
   void FinishAfterWrites(const grpc::Status& status) {

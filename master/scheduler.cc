@@ -60,16 +60,15 @@ std::vector<Revoked> Scheduler::RemoveWorker(WorkerId id) {
 void Scheduler::MarkAlive(WorkerId id, absl::Time now) {
   auto it = workers_.find(id);
   if (it == workers_.end()) return;
-  it->second.held_back = false;
   it->second.last_seen = now;
 }
 
-void Scheduler::Enqueue(const JobKey& job, bool front) {
-  if (front) {
-    queues_[job.stream].push_front({job, 0});
-  } else {
-    queues_[job.stream].push_back({job, 0});
-  }
+void Scheduler::Enqueue(const JobKey& job) {
+  queues_[job.stream].push_back({job, 0});
+}
+
+Revoked Scheduler::Retry(const JobKey& job, int attempts) {
+  return Requeue({job, attempts}, 0);
 }
 
 int Scheduler::RemoveFrame(StreamId stream, uint64_t frame) {
@@ -129,7 +128,7 @@ std::optional<WorkerId> Scheduler::PickWorker(size_t queued) const {
   std::optional<WorkerId> best;
   double best_finish = std::numeric_limits<double>::infinity();
   for (const auto& [id, worker] : workers_) {
-    const int load = static_cast<int>(worker.in_flight.size());
+    const int load = worker.load();
     if (worker.held_back || load >= worker.profile.max_in_flight) continue;
     const double finish =
         options_.weigh_by_speed ? (load + 1) * worker.estimated_ms : load;
@@ -144,7 +143,7 @@ std::optional<WorkerId> Scheduler::PickWorker(size_t queued) const {
   // would only delay its frame; with a long one it adds throughput.
   double busy_capacity = 0;
   for (const auto& [id, worker] : workers_) {
-    const int load = static_cast<int>(worker.in_flight.size());
+    const int load = worker.load();
     if (worker.held_back || load < worker.profile.max_in_flight) continue;
     busy_capacity += std::max(0.0, best_finish / worker.estimated_ms - load);
   }
@@ -183,6 +182,7 @@ absl::StatusOr<Scheduler::TaskState> Scheduler::TakeTask(WorkerId worker_id,
         absl::StrFormat("worker %d is not registered", worker_id));
   }
   if (worker->second.revoked.erase(task) != 0) {
+    worker->second.held_back = false;  // late, but alive and answering
     return absl::FailedPreconditionError(absl::StrFormat(
         "task %d was taken back from worker %s before its result came", task,
         worker->second.profile.name));
@@ -217,6 +217,7 @@ absl::StatusOr<Completion> Scheduler::Complete(
 absl::StatusOr<Revoked> Scheduler::Fail(WorkerId worker_id, TaskId task) {
   absl::StatusOr<TaskState> taken = TakeTask(worker_id, task);
   if (!taken.ok()) return taken.status();
+  workers_.at(worker_id).held_back = false;
   return Requeue(taken->job, worker_id);
 }
 
@@ -229,7 +230,7 @@ Revoked Scheduler::Requeue(const QueuedJob& job, WorkerId worker) {
 }
 
 std::vector<Revoked> Scheduler::ExpireOverdue(absl::Time now) {
-  std::vector<Revoked> revoked;
+  std::vector<std::pair<QueuedJob, WorkerId>> overdue;
   for (auto it = tasks_.begin(); it != tasks_.end();) {
     if (it->second.deadline > now) {
       ++it;
@@ -241,9 +242,15 @@ std::vector<Revoked> Scheduler::ExpireOverdue(absl::Time now) {
       worker.revoked.insert(it->first);
     }
     worker.held_back = true;
-    revoked.push_back(Requeue(it->second.job, it->second.worker));
+    overdue.emplace_back(it->second.job, it->second.worker);
     it = tasks_.erase(it);
   }
+  // Pushed to the front newest first, so that the oldest job leads again.
+  std::vector<Revoked> revoked;
+  for (auto it = overdue.rbegin(); it != overdue.rend(); ++it) {
+    revoked.push_back(Requeue(it->first, it->second));
+  }
+  std::reverse(revoked.begin(), revoked.end());
   return revoked;
 }
 

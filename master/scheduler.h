@@ -96,12 +96,15 @@ class Scheduler {
                          absl::Time now);
   // Forgets the worker; each job it held goes back to the front of its queue.
   std::vector<Revoked> RemoveWorker(WorkerId id);
-  // Any message from the worker: it is alive and may take work again.
+  // Any message from the worker: it is alive. (A worker held back after a
+  // missed deadline takes new work only once it answers a task.)
   void MarkAlive(WorkerId id, absl::Time now);
 
-  // Adds a job to the tail of its stream's queue, or to its head for a job
-  // that was already running (it is older than everything queued).
-  void Enqueue(const JobKey& job, bool front = false);
+  // Adds a job to the tail of its stream's queue.
+  void Enqueue(const JobKey& job);
+  // Puts back, at the head of its queue, a completed job whose result was
+  // unusable; it keeps its attempt count (and is given up at max_attempts).
+  Revoked Retry(const JobKey& job, int attempts);
   // Drops every queued and in-flight job of a frame (in-flight results will
   // then come back as revoked). Returns how many jobs were dropped.
   int RemoveFrame(StreamId stream, uint64_t frame);
@@ -148,6 +151,10 @@ class Scheduler {
     std::set<TaskId> revoked;  // taken back; a late result is no violation
     bool held_back = false;
     absl::Time last_seen;
+    // Taken-back tasks still occupy the worker until it answers them.
+    int load() const {
+      return static_cast<int>(in_flight.size() + revoked.size());
+    }
   };
   struct TaskState {
     QueuedJob job;

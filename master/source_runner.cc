@@ -64,6 +64,8 @@ class LocalClient : public ClientLink {
   absl::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
+constexpr int kMaxErrorsInARow = 100;
+
 }  // namespace
 
 std::string SourceRunSummary::ToString() const {
@@ -123,13 +125,22 @@ absl::StatusOr<SourceRunSummary> RunSource(MasterCore& core,
   });
 
   absl::Status submit_status;
+  int errors_in_a_row = 0;
   for (uint64_t index = 0;; ++index) {
     absl::StatusOr<std::optional<Image>> frame = (*source)->Next();
     if (!frame.ok()) {
       ++summary.frames_unreadable;
       TLOG(WARNING) << frame.status().ToString();
+      // A broken camera fails every read: stop rather than spin.
+      if (++errors_in_a_row >= kMaxErrorsInARow) {
+        submit_status = absl::DataLossError(
+            absl::StrFormat("%d unreadable frames in a row; last: %s",
+                            errors_in_a_row, frame.status().message()));
+        break;
+      }
       continue;
     }
+    errors_in_a_row = 0;
     if (!frame->has_value()) break;
     ++summary.frames_read;
     const uint64_t resumes = client->resumes();

@@ -62,6 +62,15 @@ TEST(RegionGridTest, HaloIsClippedAtTheBorder) {
   EXPECT_EQ((*regions)[1].area, (Rect{0, 0, 100, 50}));
 }
 
+TEST(RegionGridTest, AHugeHaloClipsInsteadOfOverflowing) {
+  absl::StatusOr<std::vector<Region>> regions =
+      MakeRegionGrid({640, 480}, {.rows = 2, .cols = 2, .halo = 2147483647});
+  ASSERT_TRUE(regions.ok());
+  for (const Region& region : *regions) {
+    EXPECT_EQ(region.area, (Rect{0, 0, 640, 480}));
+  }
+}
+
 TEST(RegionGridTest, RejectsImpossibleGrids) {
   absl::StatusOr<std::vector<Region>> r = MakeRegionGrid({0, 10}, {});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);

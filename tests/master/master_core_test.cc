@@ -309,7 +309,12 @@ TEST_F(MasterCoreTest, RejectsImpossibleStreamSettings) {
   settings.grid = {0, 2, 0};
   absl::StatusOr<StreamHandle> stream = core_.OpenStream(settings, client);
   EXPECT_EQ(stream.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(stream.status().message(), HasSubstr("rows and columns"));
+  EXPECT_THAT(stream.status().message(), HasSubstr("rows and columns must"));
+  settings = Settings();
+  settings.grid = {2, 2, 1 << 30};
+  stream = core_.OpenStream(settings, client);
+  EXPECT_EQ(stream.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(stream.status().message(), HasSubstr("the halo 0..1024"));
   settings = Settings(100000);
   stream = core_.OpenStream(settings, client);
   EXPECT_EQ(stream.status().code(), absl::StatusCode::kInvalidArgument);

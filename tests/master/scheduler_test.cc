@@ -168,6 +168,51 @@ TEST(SchedulerTest, OverdueTasksMoveAndTheLateResultIsRefused) {
   EXPECT_THAT(late.status().message(), HasSubstr("taken back"));
 }
 
+TEST(SchedulerTest, HeartbeatsDoNotFreeAStuckWorker) {
+  Scheduler scheduler({.task_timeout = absl::Seconds(1)});
+  ASSERT_TRUE(scheduler.AddWorker(1, {"stuck", 10, 1}, kStart).ok());
+  scheduler.Enqueue(Job(1, 0, 0));
+  scheduler.Enqueue(Job(1, 0, 1));
+  std::vector<Assignment> sent = scheduler.Dispatch(kStart);
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(scheduler.ExpireOverdue(kStart + absl::Seconds(2)).size(), 1u);
+  // Its heartbeat thread still beats while inference hangs.
+  scheduler.MarkAlive(1, kStart + absl::Seconds(3));
+  EXPECT_TRUE(scheduler.Dispatch(kStart + absl::Seconds(3)).empty());
+  // The late answer frees it again.
+  EXPECT_EQ(scheduler.Complete(1, sent[0].task, kStart, 1).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(scheduler.Dispatch(kStart + absl::Seconds(4)).size(), 1u);
+}
+
+TEST(SchedulerTest, ExpiredJobsReturnOldestFirst) {
+  Scheduler scheduler({.task_timeout = absl::Seconds(1)});
+  ASSERT_TRUE(scheduler.AddWorker(1, {"w1", 10, 3}, kStart).ok());
+  for (int r = 0; r < 3; ++r) scheduler.Enqueue(Job(1, 0, r));
+  ASSERT_EQ(scheduler.Dispatch(kStart).size(), 3u);
+  ASSERT_EQ(scheduler.ExpireOverdue(kStart + absl::Seconds(2)).size(), 3u);
+  ASSERT_TRUE(scheduler.AddWorker(2, {"w2", 10, 3}, kStart).ok());
+  std::vector<Assignment> again = scheduler.Dispatch(kStart);
+  ASSERT_EQ(again.size(), 3u);
+  for (int r = 0; r < 3; ++r) EXPECT_EQ(again[r].job.region, r);
+}
+
+TEST(SchedulerTest, RetryKeepsTheAttemptCount) {
+  Scheduler scheduler({.max_attempts = 2});
+  ASSERT_TRUE(scheduler.AddWorker(1, {"w1", 10, 1}, kStart).ok());
+  scheduler.Enqueue(Job(1, 0, 0));
+  std::vector<Assignment> first = scheduler.Dispatch(kStart);
+  absl::StatusOr<Completion> done =
+      scheduler.Complete(1, first[0].task, kStart, 1);
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE(scheduler.Retry(done->job, done->attempt).requeued);
+  std::vector<Assignment> second = scheduler.Dispatch(kStart);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].attempt, 2);
+  done = scheduler.Complete(1, second[0].task, kStart, 1);
+  EXPECT_FALSE(scheduler.Retry(done->job, done->attempt).requeued);
+}
+
 TEST(SchedulerTest, GivesUpAfterMaxAttempts) {
   Scheduler scheduler({.max_attempts = 2});
   ASSERT_TRUE(scheduler.AddWorker(1, {"w1", 10, 1}, kStart).ok());
