@@ -7,6 +7,9 @@
 #
 #   bash scripts/demo.sh                 # outputs under out/demo
 #   TESSERA_DEMO_OUT=/tmp/d TESSERA_DEMO_FRAMES=120 bash scripts/demo.sh
+#   # the shipped CamVid model on any video (no ground truth then):
+#   TESSERA_DEMO_MODEL=models/camvid.pt TESSERA_DEMO_SOURCE=clip.mp4 \
+#     bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +21,25 @@ bash scripts/build.sh
 mkdir -p "$out"
 rm -rf "$out/result" "$out/master.port"
 
-echo "demo: generating a ${frames}-frame 640x360 clip in $out/clip"
-"$bin/tools/tessera-synth" --out="$out/clip" --frames="$frames" \
-  --width=640 --height=360 --seed=7 >/dev/null
+source="${TESSERA_DEMO_SOURCE:-}"
+stream_args=()
+if [[ -z "$source" ]]; then
+  echo "demo: generating a ${frames}-frame 640x360 clip in $out/clip"
+  "$bin/tools/tessera-synth" --out="$out/clip" --frames="$frames" \
+    --width=640 --height=360 --seed=7 >/dev/null
+  source="$out/clip/frames"
+  stream_args+=(--gt="$out/clip/labels")
+else
+  stream_args+=(--max_frames="$frames")
+fi
 
-# Until the trained demo models ship (models/), the demo uses a small
-# hand-built TorchScript model: a per-pixel nearest-palette-colour classifier.
-model="$out/palette.pt"
-"$bin/tools/tessera-make-model" --kind=palette --out="$model" >/dev/null
+model="${TESSERA_DEMO_MODEL:-}"
+if [[ -z "$model" ]]; then
+  # Until a model trained on generated clips ships, the default demo uses a
+  # small hand-built TorchScript model: a nearest-palette-colour classifier.
+  model="$out/palette.pt"
+  "$bin/tools/tessera-make-model" --kind=palette --out="$model" >/dev/null
+fi
 
 pids=()
 cleanup() {
@@ -56,7 +70,7 @@ grep -q " 2 registered" "$out/master.log" ||
 echo "demo: 2 workers registered; streaming"
 
 "$bin/client/tessera-stream" --master="127.0.0.1:$port" \
-  --source="$out/clip/frames" --gt="$out/clip/labels" \
+  --source="$source" "${stream_args[@]}" \
   --output="$out/result" --overlay=video
 
 echo
