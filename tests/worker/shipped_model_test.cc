@@ -44,9 +44,12 @@ Image ReferenceInput() {
   return image;
 }
 
-TEST(ShippedModelTest, CamvidMatchesItsExportReference) {
-  const std::string model = kModels + "/camvid.pt";
-  const Struct reference = ReadJson(kModels + "/camvid.reference.json");
+class ShippedModelTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShippedModelTest, MatchesItsExportReference) {
+  const std::string model = kModels + "/" + GetParam() + ".pt";
+  const Struct reference =
+      ReadJson(kModels + "/" + GetParam() + ".reference.json");
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter({.model_path = model, .threads = 1});
   ASSERT_TRUE(segmenter.ok()) << segmenter.status();
@@ -105,6 +108,9 @@ TEST(ShippedModelTest, CamvidMatchesItsExportReference) {
   EXPECT_NEAR(logits.sum().item<double>(),
               reference.fields().at("logits_sum").number_value(), 0.5);
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, ShippedModelTest,
+                         ::testing::Values("camvid", "synth"));
 
 }  // namespace
 }  // namespace tessera::worker

@@ -44,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--data", required=True, help="camvid folder")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--name", default="camvid", help="model file stem")
+    p.add_argument("--dataset-name", default="CamVid",
+                   help="what --data holds, for the model card's description")
     p.add_argument("--arch", default="tseg", choices=sorted(ARCHS))
     p.add_argument("--width", type=float, default=1.0, help="width multiplier")
     p.add_argument("--input-size", default="480x360",
@@ -448,7 +450,8 @@ def main(argv=None):
     ih, iw = cfg["input_hw"]
     description = (
         f"{cfg['arch']} width {cfg['width']:g} (Fast-SCNN-style, depthwise-"
-        f"separable), trained from scratch on CamVid train ({len(train_set.names)} "
+        f"separable), trained from scratch on {args.dataset_name} train "
+        f"({len(train_set.names)} "
         f"frames) by tools/train/train_camvid.py at {iw}x{ih}; val mIoU "
         f"{100 * final['miou']:.1f} (11 classes, void ignored)")
     t_exp = time.time()
