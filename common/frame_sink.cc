@@ -10,6 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/cv_view.h"
+#include "common/folders.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
@@ -22,34 +24,12 @@ namespace fs = std::filesystem;
 
 enum class OverlayKind { kNone, kVideo, kPng };
 
-absl::Status CreateFolder(const fs::path& folder) {
-  std::error_code error;
-  fs::create_directories(folder, error);
-  // Whether an existing non-folder of that name is an error has varied
-  // between library versions (LWG 2935), so check the result too.
-  std::error_code type_error;
-  if (error || !fs::is_directory(folder, type_error)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("cannot create folder %s: %s", folder.string(),
-                        error ? error.message() : "not a folder"));
-  }
-  return absl::OkStatus();
-}
-
 // Width, height and channels agree with the buffer, so a Mat view over it
 // cannot read past its end.
 bool IsWellFormed(const Image& image) {
   return image.width > 0 && image.height > 0 && image.channels > 0 &&
          image.pixels.size() ==
              static_cast<size_t>(image.width) * image.height * image.channels;
-}
-
-// A cv::Mat header over the Image's pixels, without copying. OpenCV's write
-// functions take const inputs but the Mat constructor wants a non-const
-// pointer.
-cv::Mat MatView(const Image& image) {
-  return cv::Mat(image.height, image.width, CV_8UC(image.channels),
-                 const_cast<uint8_t*>(image.pixels.data()));
 }
 
 class FolderSink : public FrameSink {

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/cv_view.h"
+#include "common/folders.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
@@ -20,27 +22,6 @@ namespace fs = std::filesystem;
 
 constexpr float kFloTag = 202021.25f;
 constexpr int kMaxFloSide = 1 << 16;
-
-absl::Status CreateFolder(const fs::path& folder) {
-  std::error_code error;
-  fs::create_directories(folder, error);
-  // An existing file of that name is not reported as an error by every
-  // library version (LWG 2935), so check the result as well.
-  std::error_code type_error;
-  if (error || !fs::is_directory(folder, type_error)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("cannot create folder %s: %s", folder.string(),
-                        error ? error.message() : "not a folder"));
-  }
-  return absl::OkStatus();
-}
-
-// A Mat header over the image without copying; OpenCV's writers take const
-// inputs but the constructor wants a non-const pointer.
-cv::Mat MatView(const Image& image) {
-  return cv::Mat(image.height, image.width, CV_8UC(image.channels),
-                 const_cast<uint8_t*>(image.pixels.data()));
-}
 
 absl::Status WritePng(const fs::path& path, const cv::Mat& mat) {
   if (!cv::imwrite(path.string(), mat)) {
