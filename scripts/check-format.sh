@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t files < <(git ls-files '*.cc' '*.h')
+# New files count too, so that --fix formats them before their first commit.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 if [[ "${1:-}" == "--fix" ]]; then
   clang-format -i "${files[@]}"
   exit 0

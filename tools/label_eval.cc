@@ -29,8 +29,8 @@ absl::StatusOr<LabelMap> ReadLabels(const fs::path& path) {
   absl::StatusOr<Image> labels =
       DecodeImage(bytes.str(), Encoding::kPng, {.channels = 1});
   if (!labels.ok()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: %s", path.string(), labels.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s", path.string(), labels.status().message()));
   }
   return labels;
 }
@@ -54,9 +54,9 @@ std::string JsonNumber(const std::optional<double>& value) {
 int CityscapesTrainId(int label_id) {
   // The official table (cityscapesscripts labels.py): label id -> train id.
   static constexpr int kTrainIds[34] = {
-      255, 255, 255, 255, 255, 255, 255, 0,   1,   255, 255, 2,
-      3,   4,   255, 255, 255, 5,   255, 6,   7,   8,   9,   10,
-      11,  12,  13,  14,  15,  255, 255, 16,  17,  18};
+      255, 255, 255, 255, 255, 255, 255, 0,  1,  255, 255, 2,
+      3,   4,   255, 255, 255, 5,   255, 6,  7,  8,   9,   10,
+      11,  12,  13,  14,  15,  255, 255, 16, 17, 18};
   return label_id >= 0 && label_id < 34 ? kTrainIds[label_id] : 255;
 }
 
@@ -77,13 +77,14 @@ std::string EvalReport::ToJson() const {
       "  \"pixel_accuracy\": %.6f,\n  \"mean_precision\": %.6f,\n"
       "  \"mean_recall\": %.6f,\n  \"mean_f1\": %.6f,\n  \"mean_dice\": %.6f,\n"
       "  \"classes\": [\n    %s\n  ]\n}\n",
-      images, metrics.counted_pixels, metrics.mean_iou,
-      metrics.pixel_accuracy, metrics.mean_precision, metrics.mean_recall,
-      metrics.mean_f1, metrics.mean_dice, absl::StrJoin(classes, ",\n    "));
+      images, metrics.counted_pixels, metrics.mean_iou, metrics.pixel_accuracy,
+      metrics.mean_precision, metrics.mean_recall, metrics.mean_f1,
+      metrics.mean_dice, absl::StrJoin(classes, ",\n    "));
 }
 
 absl::StatusOr<EvalReport> EvaluateFolders(const EvalOptions& options) {
-  for (const std::string& folder : {options.predictions, options.ground_truth}) {
+  for (const std::string& folder :
+       {options.predictions, options.ground_truth}) {
     std::error_code error;
     if (!fs::is_directory(folder, error)) {
       return absl::NotFoundError(
@@ -130,16 +131,15 @@ absl::StatusOr<EvalReport> EvaluateFolders(const EvalOptions& options) {
     const std::string& gt_name = gt_names[i];
     const fs::path gt_path = fs::path(options.ground_truth) / gt_name;
     std::vector<fs::path> candidates =
-        options.match_by_order
-            ? std::vector<fs::path>{ordered_predictions[i]}
-            : PredictionCandidates(options.predictions, gt_name,
-                                   options.layout);
+        options.match_by_order ? std::vector<fs::path>{ordered_predictions[i]}
+                               : PredictionCandidates(options.predictions,
+                                                      gt_name, options.layout);
     auto found = std::find_if(candidates.begin(), candidates.end(),
                               [](const fs::path& p) { return fs::exists(p); });
     if (found == candidates.end()) {
-      return absl::NotFoundError(absl::StrFormat(
-          "no prediction %s for ground truth %s", candidates[0].string(),
-          gt_path.string()));
+      return absl::NotFoundError(
+          absl::StrFormat("no prediction %s for ground truth %s",
+                          candidates[0].string(), gt_path.string()));
     }
     absl::StatusOr<LabelMap> truth = ReadLabels(gt_path);
     if (!truth.ok()) return truth.status();

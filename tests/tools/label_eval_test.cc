@@ -38,9 +38,9 @@ TEST(LabelEvalTest, CamvidHandComputed) {
   // 1 true, 2 predicted, 1 both -> IoU 1/2. Accuracy 2 of 3.
   WriteLabels(dir / "gt" / "a.png", {0, 0, 1, 11}, 2);
   WriteLabels(dir / "pred" / "a.png", {0, 1, 1, 1}, 2);
-  absl::StatusOr<EvalReport> report = EvaluateFolders(
-      {.predictions = (dir / "pred").string(),
-       .ground_truth = (dir / "gt").string()});
+  absl::StatusOr<EvalReport> report =
+      EvaluateFolders({.predictions = (dir / "pred").string(),
+                       .ground_truth = (dir / "gt").string()});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->images, 1);
   EXPECT_EQ(report->metrics.counted_pixels, 3u);
@@ -92,36 +92,36 @@ TEST(LabelEvalTest, CityscapesMapsLabelIdsToTrainIds) {
 
 TEST(LabelEvalTest, RejectsWhatItCannotScore) {
   const fs::path dir = Fresh("bad");
-  absl::StatusOr<EvalReport> empty = EvaluateFolders(
-      {.predictions = (dir / "pred").string(),
-       .ground_truth = (dir / "gt").string()});
+  absl::StatusOr<EvalReport> empty =
+      EvaluateFolders({.predictions = (dir / "pred").string(),
+                       .ground_truth = (dir / "gt").string()});
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(empty.status().message(), HasSubstr("no ground-truth label PNG"));
 
-  absl::StatusOr<EvalReport> missing_folder = EvaluateFolders(
-      {.predictions = (dir / "nope").string(),
-       .ground_truth = (dir / "gt").string()});
+  absl::StatusOr<EvalReport> missing_folder =
+      EvaluateFolders({.predictions = (dir / "nope").string(),
+                       .ground_truth = (dir / "gt").string()});
   EXPECT_EQ(missing_folder.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(missing_folder.status().message(), HasSubstr("does not exist"));
 
   WriteLabels(dir / "gt" / "a.png", {0, 0, 1, 1}, 2);
-  absl::StatusOr<EvalReport> no_prediction = EvaluateFolders(
-      {.predictions = (dir / "pred").string(),
-       .ground_truth = (dir / "gt").string()});
+  absl::StatusOr<EvalReport> no_prediction =
+      EvaluateFolders({.predictions = (dir / "pred").string(),
+                       .ground_truth = (dir / "gt").string()});
   EXPECT_EQ(no_prediction.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(no_prediction.status().message(), HasSubstr("no prediction"));
 
   WriteLabels(dir / "pred" / "a.png", {0, 0, 1, 1, 2, 2}, 3);
-  absl::StatusOr<EvalReport> sizes = EvaluateFolders(
-      {.predictions = (dir / "pred").string(),
-       .ground_truth = (dir / "gt").string()});
+  absl::StatusOr<EvalReport> sizes =
+      EvaluateFolders({.predictions = (dir / "pred").string(),
+                       .ground_truth = (dir / "gt").string()});
   EXPECT_EQ(sizes.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(sizes.status().message(), HasSubstr("a.png"));
 
   std::ofstream(dir / "pred" / "a.png") << "not a png";
-  absl::StatusOr<EvalReport> corrupt = EvaluateFolders(
-      {.predictions = (dir / "pred").string(),
-       .ground_truth = (dir / "gt").string()});
+  absl::StatusOr<EvalReport> corrupt =
+      EvaluateFolders({.predictions = (dir / "pred").string(),
+                       .ground_truth = (dir / "gt").string()});
   EXPECT_EQ(corrupt.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(corrupt.status().message(), HasSubstr("pred/a.png"));
 }
