@@ -1,5 +1,7 @@
 #include "worker/segmenter.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,8 +19,16 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// A folder private to this process: CTest runs the cases of this suite as
+// parallel processes, each writing its own models in SetUpTestSuite.
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::path(::testing::TempDir()) / name).string();
+  static const std::filesystem::path dir = [] {
+    std::filesystem::path path = std::filesystem::path(::testing::TempDir()) /
+                                 ("segmenter-" + std::to_string(getpid()));
+    std::filesystem::create_directories(path);
+    return path;
+  }();
+  return (dir / name).string();
 }
 
 // A frame with structure at several scales, so a random network's labels
