@@ -1,9 +1,11 @@
-// tessera-worker: connects out to the master, registers, and runs the
-// segmentation path on the regions it is given.
+// tessera-worker: connects out to the master, registers, and runs each
+// region it is given on the segmentation path or, when the decision network
+// trusts the region's key, on the flow path.
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -13,7 +15,9 @@
 #include "common/allocator_tuning.h"
 #include "common/flag_values.h"
 #include "common/log.h"
+#include "worker/decision_network.h"
 #include "worker/master_connection.h"
+#include "worker/optical_flow.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
 
@@ -32,6 +36,19 @@ ABSL_FLAG(std::string, probe_size, "512x288",
           "region size used to measure this worker's speed at start, WxH");
 ABSL_FLAG(std::string, max_region_size, "8192x8192",
           "largest region accepted from the master, WxH");
+ABSL_FLAG(std::string, flow, "dis",
+          "optical flow of the flow path: dis | torchscript | none (segment "
+          "every region)");
+ABSL_FLAG(std::string, flow_preset, "ultrafast",
+          "DIS preset: ultrafast | fast | medium");
+ABSL_FLAG(double, flow_scale, 0.5,
+          "compute flow on regions scaled by this factor (0 < s <= 1)");
+ABSL_FLAG(std::string, flow_model, "",
+          "TorchScript flow network for --flow=torchscript");
+ABSL_FLAG(std::string, dn, "",
+          "decision network (.dn.json; default: the model's name with "
+          ".dn.json, and no flow path when that file does not exist)");
+ABSL_FLAG(int, key_capacity, 64, "regions whose key this worker keeps");
 
 namespace tessera::worker {
 namespace {
@@ -52,6 +69,36 @@ std::string DefaultName() {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "tessera-worker: %s\n", message.c_str());
   return 2;
+}
+
+// The flow path, or nullptr when this worker segments every region. Only a
+// decision network left at its default may be missing; anything asked for
+// explicitly must load.
+absl::StatusOr<std::unique_ptr<OpticalFlow>> LoadFlow(bool* enabled) {
+  *enabled = absl::GetFlag(FLAGS_flow) != "none";
+  if (!*enabled) return nullptr;
+  OpticalFlowOptions options;
+  options.backend = absl::GetFlag(FLAGS_flow);
+  options.preset = absl::GetFlag(FLAGS_flow_preset);
+  options.scale = absl::GetFlag(FLAGS_flow_scale);
+  options.model_path = absl::GetFlag(FLAGS_flow_model);
+  options.device = absl::GetFlag(FLAGS_device);
+  return CreateOpticalFlow(options);
+}
+
+absl::StatusOr<std::unique_ptr<DecisionNetwork>> LoadDn(
+    const std::string& model_path) {
+  std::string path = absl::GetFlag(FLAGS_dn);
+  if (path.empty()) {
+    path = DecisionNetworkPathFor(model_path);
+    if (model_path.empty() || !std::filesystem::exists(path)) {
+      TLOG(WARNING) << "no decision network (" << path
+                    << " does not exist): every region takes the "
+                       "segmentation path";
+      return nullptr;
+    }
+  }
+  return LoadDecisionNetwork(path);
 }
 
 int Run() {
@@ -83,6 +130,31 @@ int Run() {
     return Fail("model fails on a probe region: " +
                 std::string(speed.status().message()));
   }
+  bool flow_enabled = false;
+  absl::StatusOr<std::unique_ptr<OpticalFlow>> flow = LoadFlow(&flow_enabled);
+  if (!flow.ok()) return Fail(std::string(flow.status().message()));
+  std::unique_ptr<DecisionNetwork> dn;
+  if (flow_enabled) {
+    absl::StatusOr<std::unique_ptr<DecisionNetwork>> loaded =
+        LoadDn(segmenter_options.model_path);
+    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+    dn = *std::move(loaded);
+  }
+  std::unique_ptr<FlowPath> flow_path;
+  if (*flow && dn) {
+    flow_path = std::make_unique<FlowPath>(**flow, *dn);
+    if (!dn->spec().segmentation_model().empty() &&
+        dn->spec().segmentation_model() != (*segmenter)->model_name()) {
+      TLOG(WARNING) << "decision network " << dn->spec().name()
+                    << " was trained for model "
+                    << dn->spec().segmentation_model() << ", not "
+                    << (*segmenter)->model_name();
+    }
+  }
+  if (absl::GetFlag(FLAGS_key_capacity) < 1) {
+    return Fail("--key_capacity must be >= 1");
+  }
+
   ConnectionOptions options;
   options.master = absl::GetFlag(FLAGS_master);
   options.worker_id = absl::GetFlag(FLAGS_name).empty()
@@ -91,14 +163,17 @@ int Run() {
   options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   options.regions_per_second = *speed;
   options.limits = {max_region->width, max_region->height};
+  options.key_capacity = absl::GetFlag(FLAGS_key_capacity);
   TLOG(INFO) << options.worker_id << ": model " << (*segmenter)->model_name()
              << " on " << (*segmenter)->device() << ", "
              << absl::StrFormat("%.1f", *speed) << " regions/s at "
-             << probe->width << "x" << probe->height << "; master "
-             << options.master;
+             << probe->width << "x" << probe->height << "; flow path "
+             << (flow_path ? (*flow)->name() + " + " + dn->spec().name()
+                           : std::string("off"))
+             << "; master " << options.master;
   SetLogProgramName("tessera-worker " + options.worker_id);
 
-  MasterConnection connection(options, **segmenter);
+  MasterConnection connection(options, **segmenter, flow_path.get());
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   connection.Run();

@@ -69,7 +69,9 @@ v1::WorkerMessage ResultMessage(const RegionResultOut& out) {
   v1::RegionResult* result = message.mutable_result();
   result->set_task_id(out.task);
   result->set_compute_ms(static_cast<float>(out.compute_ms));
-  result->set_path(v1::PATH_SEGMENTATION);
+  result->set_path(out.flow_path ? v1::PATH_FLOW : v1::PATH_SEGMENTATION);
+  result->set_score(out.score);
+  result->set_key_frame_index(out.key_frame_index);
   v1::ImageData* labels = result->mutable_labels();
   labels->set_encoding(ToProto(out.label_encoding));
   labels->set_width(out.width);
@@ -84,6 +86,58 @@ v1::WorkerMessage ResultMessage(const RegionResultOut& out) {
   return message;
 }
 
+absl::StatusOr<EncodedView> ViewOf(const v1::ImageData& data,
+                                   const char* what) {
+  absl::StatusOr<Encoding> encoding = FromProto(data.encoding());
+  if (!encoding.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s", what, encoding.status().message()));
+  }
+  return EncodedView{
+      data.data(), *encoding, {data.width(), data.height(), data.channels()}};
+}
+
+// A view of the task's fields; the bytes stay in `task`.
+absl::StatusOr<RegionTaskIn> TaskFromProto(const v1::RegionTask& task) {
+  RegionTaskIn in;
+  in.task = task.task_id();
+  in.stream = task.stream_id();
+  in.region = task.region_id();
+  in.frame_index = task.frame_index();
+  absl::StatusOr<EncodedView> image = ViewOf(task.image(), "region image");
+  if (!image.ok()) return image.status();
+  in.image_bytes = image->bytes;
+  in.encoding = image->encoding;
+  in.declared = image->declared;
+  in.want_confidence = task.want_confidence();
+  absl::StatusOr<Encoding> label_encoding = FromProto(task.label_encoding());
+  if (!label_encoding.ok()) return label_encoding.status();
+  in.label_encoding = *label_encoding;
+  in.policy.allow_flow = task.policy().allow_flow();
+  in.policy.threshold = task.policy().threshold();
+  in.policy.max_key_age = task.policy().max_key_age();
+  in.policy.keep_key = task.policy().keep_key();
+  if (task.has_key()) {
+    KeyIn key;
+    key.frame_index = task.key().frame_index();
+    absl::StatusOr<EncodedView> key_image = ViewOf(task.key().image(), "key");
+    absl::StatusOr<EncodedView> labels =
+        ViewOf(task.key().labels(), "key labels");
+    if (!key_image.ok()) return key_image.status();
+    if (!labels.ok()) return labels.status();
+    key.image = *key_image;
+    key.labels = *labels;
+    if (task.key().has_confidence()) {
+      absl::StatusOr<EncodedView> confidence =
+          ViewOf(task.key().confidence(), "key confidence");
+      if (!confidence.ok()) return confidence.status();
+      key.confidence = *confidence;
+    }
+    in.key = key;
+  }
+  return in;
+}
+
 v1::WorkerMessage FailureMessage(uint64_t task, const absl::Status& error) {
   v1::WorkerMessage message;
   message.mutable_failure()->set_task_id(task);
@@ -95,8 +149,10 @@ v1::WorkerMessage FailureMessage(uint64_t task, const absl::Status& error) {
 }  // namespace
 
 MasterConnection::MasterConnection(ConnectionOptions options,
-                                   Segmenter& segmenter)
-    : options_(std::move(options)), segmenter_(segmenter) {}
+                                   Segmenter& segmenter, FlowPath* flow_path)
+    : options_(std::move(options)),
+      segmenter_(segmenter),
+      flow_path_(flow_path) {}
 
 MasterConnection::~MasterConnection() { Stop(); }
 
@@ -170,6 +226,7 @@ void MasterConnection::Serve(Session& session) {
       static_cast<float>(options_.regions_per_second));
   hello->set_max_in_flight(options_.max_in_flight);
   hello->set_version("0.1.0");
+  hello->set_flow_path(flow_path_ != nullptr);
   if (!session.Write(hello_message)) return;
 
   v1::MasterMessage message;
@@ -189,7 +246,8 @@ void MasterConnection::Serve(Session& session) {
 
   // Inference runs on its own thread so that reading (and noticing a dead
   // link) never waits for the network.
-  RegionProcessor processor(segmenter_, options_.limits);
+  RegionProcessor processor(segmenter_, options_.limits, flow_path_,
+                            options_.key_capacity);
   Executor inference(1);
   absl::Mutex heartbeat_mu;
   bool heartbeat_stop = false;
@@ -216,26 +274,11 @@ void MasterConnection::Serve(Session& session) {
         std::make_shared<v1::RegionTask>(std::move(*message.mutable_task()));
     inference.Submit([&session, &processor, task] {
       if (session.closed()) return;  // the master has requeued it already
-      RegionTaskIn in;
-      in.task = task->task_id();
-      in.image_bytes = task->image().data();
-      in.declared = {task->image().width(), task->image().height(),
-                     task->image().channels()};
-      in.want_confidence = task->want_confidence();
-      absl::StatusOr<Encoding> encoding = FromProto(task->image().encoding());
-      absl::StatusOr<Encoding> label_encoding =
-          FromProto(task->label_encoding());
-      if (!encoding.ok() || !label_encoding.ok()) {
-        session.Write(FailureMessage(in.task, !encoding.ok()
-                                                  ? encoding.status()
-                                                  : label_encoding.status()));
-        return;
-      }
-      in.encoding = *encoding;
-      in.label_encoding = *label_encoding;
-      absl::StatusOr<RegionResultOut> out = processor.Process(in);
+      absl::StatusOr<RegionTaskIn> in = TaskFromProto(*task);
+      absl::StatusOr<RegionResultOut> out =
+          in.ok() ? processor.Process(*in) : in.status();
       session.Write(out.ok() ? ResultMessage(*out)
-                             : FailureMessage(in.task, out.status()));
+                             : FailureMessage(task->task_id(), out.status()));
     });
   }
   {

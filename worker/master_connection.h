@@ -1,8 +1,10 @@
 // The worker's link to the master: connects out, says hello, runs each task
-// it receives on the segmentation path and sends the result back, with
-// heartbeats; reconnects with exponential backoff whenever the link drops.
+// it receives through a RegionProcessor (segmentation or flow path) and sends
+// the result back, with heartbeats; reconnects with exponential backoff
+// whenever the link drops. Each connection starts with an empty local key
+// buffer: the master treats a reconnected worker as new.
 //
-//   MasterConnection connection(options, *segmenter);
+//   MasterConnection connection(options, *segmenter, flow_path.get());
 //   connection.Run();   // until Stop() from another thread
 #ifndef TESSERA_WORKER_MASTER_CONNECTION_H_
 #define TESSERA_WORKER_MASTER_CONNECTION_H_
@@ -13,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/image_codec.h"
+#include "worker/flow_path.h"
 #include "worker/segmenter.h"
 
 namespace tessera::worker {
@@ -29,11 +32,14 @@ struct ConnectionOptions {
   // runs without a deadline.
   absl::Duration session_limit = absl::Hours(24);
   DecodeLimits limits;
+  size_t key_capacity = 64;  // local key buffer, regions
 };
 
 class MasterConnection {
  public:
-  MasterConnection(ConnectionOptions options, Segmenter& segmenter);
+  // Without a flow path (nullptr) the worker segments every region.
+  MasterConnection(ConnectionOptions options, Segmenter& segmenter,
+                   FlowPath* flow_path = nullptr);
   ~MasterConnection();
 
   void Run();
@@ -47,6 +53,7 @@ class MasterConnection {
 
   const ConnectionOptions options_;
   Segmenter& segmenter_;
+  FlowPath* flow_path_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<Session> current_ ABSL_GUARDED_BY(mu_);

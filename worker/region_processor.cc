@@ -15,8 +15,12 @@ double MillisecondsSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-RegionProcessor::RegionProcessor(Segmenter& segmenter, DecodeLimits limits)
-    : segmenter_(segmenter), limits_(limits) {}
+RegionProcessor::RegionProcessor(Segmenter& segmenter, DecodeLimits limits,
+                                 FlowPath* flow_path, size_t key_capacity)
+    : segmenter_(segmenter),
+      limits_(limits),
+      flow_path_(flow_path),
+      keys_(flow_path != nullptr ? key_capacity : 0) {}
 
 absl::StatusOr<RegionResultOut> RegionProcessor::Process(
     const RegionTaskIn& task) {
@@ -30,27 +34,135 @@ absl::StatusOr<RegionResultOut> RegionProcessor::Process(
         region.status().code(),
         absl::StrFormat("task %d: %s", task.task, region.status().message()));
   }
-  absl::StatusOr<Segmentation> segmentation =
-      segmenter_.Segment(*region, task.want_confidence);
-  if (!segmentation.ok()) return segmentation.status();
+  if (task.key && flow_path_ != nullptr) {
+    if (absl::Status installed = InstallKey(task, region->size());
+        !installed.ok()) {
+      return installed;
+    }
+  }
+  absl::StatusOr<FlowAttempt> attempt = TryFlowPath(task, *region);
+  if (!attempt.ok()) return attempt.status();
+  if (attempt->warped) {
+    RegionResultOut out = *std::move(attempt->warped);
+    out.compute_ms = MillisecondsSince(start);
+    return out;
+  }
 
+  const bool keep_key = task.policy.keep_key && flow_path_ != nullptr;
+  const bool with_confidence = task.want_confidence || keep_key;
+  absl::StatusOr<Segmentation> segmentation =
+      segmenter_.Segment(*region, with_confidence);
+  if (!segmentation.ok()) return segmentation.status();
   RegionResultOut out;
-  out.task = task.task;
-  out.width = region->width;
-  out.height = region->height;
-  out.label_encoding = task.label_encoding;
-  absl::StatusOr<std::string> labels =
-      EncodeImage(segmentation->labels, task.label_encoding);
-  if (!labels.ok()) return labels.status();
-  out.labels = *std::move(labels);
-  if (task.want_confidence) {
-    absl::StatusOr<std::string> confidence =
-        EncodeImage(segmentation->confidence, task.label_encoding);
-    if (!confidence.ok()) return confidence.status();
-    out.confidence = *std::move(confidence);
+  out.score = attempt->score;
+  if (absl::Status encoded =
+          Encode(task, segmentation->labels, segmentation->confidence,
+                 with_confidence, out);
+      !encoded.ok()) {
+    return encoded;
+  }
+  if (keep_key) {
+    auto key = std::make_shared<KeyFrame>();
+    key->frame_index = task.frame_index;
+    key->image = *std::move(region);
+    key->labels = std::move(segmentation->labels);
+    key->confidence = std::move(segmentation->confidence);
+    keys_.Offer(task.stream, task.region, std::move(key));
   }
   out.compute_ms = MillisecondsSince(start);
   return out;
+}
+
+absl::Status RegionProcessor::InstallKey(const RegionTaskIn& task,
+                                         Size region) {
+  const KeyIn& in = *task.key;
+  auto bad = [&](const char* part, const absl::Status& error) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("task %d: forwarded key of frame %d, %s: %s", task.task,
+                        in.frame_index, part, error.message()));
+  };
+  const ImageExpectation colour{region.width, region.height, 3};
+  const ImageExpectation plane{region.width, region.height, 1};
+  auto key = std::make_shared<KeyFrame>();
+  key->frame_index = in.frame_index;
+  absl::StatusOr<Image> image =
+      DecodeImage(in.image.bytes, in.image.encoding, colour, limits_);
+  if (!image.ok()) return bad("image", image.status());
+  absl::StatusOr<Image> labels =
+      DecodeImage(in.labels.bytes, in.labels.encoding, plane, limits_);
+  if (!labels.ok()) return bad("labels", labels.status());
+  key->image = *std::move(image);
+  key->labels = *std::move(labels);
+  if (!in.confidence.bytes.empty()) {
+    absl::StatusOr<Image> confidence = DecodeImage(
+        in.confidence.bytes, in.confidence.encoding, plane, limits_);
+    if (!confidence.ok()) return bad("confidence", confidence.status());
+    key->confidence = *std::move(confidence);
+  }
+  keys_.Offer(task.stream, task.region, std::move(key));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
+    const RegionTaskIn& task, const Image& region) {
+  FlowAttempt attempt;
+  if (!task.policy.allow_flow || flow_path_ == nullptr) return attempt;
+  std::shared_ptr<const KeyFrame> key = keys_.Find(task.stream, task.region);
+  if (key == nullptr || key->image.size() != region.size()) return attempt;
+  const uint64_t age = task.frame_index > key->frame_index
+                           ? task.frame_index - key->frame_index
+                           : key->frame_index - task.frame_index;
+  if (task.policy.max_key_age > 0 &&
+      age > static_cast<uint64_t>(task.policy.max_key_age)) {
+    return attempt;
+  }
+  absl::StatusOr<FlowEstimate> estimate =
+      flow_path_->Estimate(region, *key, static_cast<int>(age));
+  if (!estimate.ok()) return estimate.status();
+  // Below the threshold the region is segmented; the score still travels
+  // back for the statistics.
+  attempt.score = estimate->score;
+  if (estimate->score < task.policy.threshold) return attempt;
+  absl::StatusOr<WarpedKey> warped = flow_path_->Warp(*key, *estimate);
+  if (!warped.ok()) return warped.status();
+  RegionResultOut out;
+  out.flow_path = true;
+  out.score = estimate->score;
+  out.key_frame_index = key->frame_index;
+  if (absl::Status encoded = Encode(task, warped->labels, warped->confidence,
+                                    task.want_confidence, out);
+      !encoded.ok()) {
+    return encoded;
+  }
+  attempt.warped = std::move(out);
+  return attempt;
+}
+
+absl::Status RegionProcessor::Encode(const RegionTaskIn& task,
+                                     const LabelMap& labels,
+                                     const Image& confidence,
+                                     bool with_confidence,
+                                     RegionResultOut& out) const {
+  out.task = task.task;
+  out.width = labels.width;
+  out.height = labels.height;
+  out.label_encoding = task.label_encoding;
+  absl::StatusOr<std::string> encoded_labels =
+      EncodeImage(labels, task.label_encoding);
+  if (!encoded_labels.ok()) return encoded_labels.status();
+  out.labels = *std::move(encoded_labels);
+  if (with_confidence && !confidence.empty()) {
+    absl::StatusOr<std::string> encoded =
+        EncodeImage(confidence, task.label_encoding);
+    if (!encoded.ok()) return encoded.status();
+    out.confidence = *std::move(encoded);
+  } else if (with_confidence) {
+    return absl::InternalError(
+        absl::StrFormat("task %d: confidence was asked for but the key or "
+                        "segmenter gave none",
+                        task.task));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> MeasureRegionsPerSecond(Segmenter& segmenter, Size probe,

@@ -1,28 +1,60 @@
 // The worker's unit of work, free of transport: decode a region task's
-// pixels, run the segmentation path, encode the labels for the trip back.
+// pixels, choose the path (DVSNet: warp the region's key along optical flow
+// when the decision network trusts it, else segment and renew the key),
+// encode the labels for the trip back. Keeps the local key buffer.
 //
-//   RegionProcessor processor(*segmenter, limits);
+//   RegionProcessor processor(*segmenter, limits, &flow_path);
 //   ASSIGN_OR_RETURN(RegionResultOut out, processor.Process(task));
 #ifndef TESSERA_WORKER_REGION_PROCESSOR_H_
 #define TESSERA_WORKER_REGION_PROCESSOR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "common/image_codec.h"
+#include "worker/flow_path.h"
+#include "worker/local_key_buffer.h"
 #include "worker/segmenter.h"
 
 namespace tessera::worker {
 
+// Pixels as they arrived, with what the message declared about them.
+struct EncodedView {
+  std::string_view bytes;
+  Encoding encoding = Encoding::kRaw;
+  ImageExpectation declared;
+};
+
+// A key forwarded by the master.
+struct KeyIn {
+  uint64_t frame_index = 0;
+  EncodedView image;
+  EncodedView labels;
+  EncodedView confidence;
+};
+
+struct RegionPolicyIn {
+  bool allow_flow = false;
+  float threshold = 90;  // percent
+  int max_key_age = 0;   // frames; 0: no limit
+  bool keep_key = false;
+};
+
 struct RegionTaskIn {
   uint64_t task = 0;
+  std::string stream;  // with `region`, names the key slot
+  int region = 0;
+  uint64_t frame_index = 0;
   std::string_view image_bytes;
   Encoding encoding = Encoding::kRaw;
   ImageExpectation declared;  // width/height/channels from the message
   bool want_confidence = false;
   Encoding label_encoding = Encoding::kRaw;
+  RegionPolicyIn policy;
+  std::optional<KeyIn> key;
 };
 
 struct RegionResultOut {
@@ -31,21 +63,44 @@ struct RegionResultOut {
   int height = 0;
   Encoding label_encoding = Encoding::kRaw;
   std::string labels;
-  std::string confidence;  // empty unless asked for
-  double compute_ms = 0;   // decode + segment + encode
+  std::string confidence;        // empty unless asked for or a key was kept
+  double compute_ms = 0;         // decode + path + encode
+  bool flow_path = false;        // warped from the key (else segmented)
+  float score = -1;              // decision network score, -1 when not asked
+  uint64_t key_frame_index = 0;  // flow path: the key's frame
 };
 
 class RegionProcessor {
  public:
-  RegionProcessor(Segmenter& segmenter, DecodeLimits limits);
+  // Without a flow path every region is segmented and no key is kept.
+  RegionProcessor(Segmenter& segmenter, DecodeLimits limits,
+                  FlowPath* flow_path = nullptr, size_t key_capacity = 64);
 
-  // INVALID_ARGUMENT / RESOURCE_EXHAUSTED for bad pixels (from the decoder),
-  // INTERNAL when the network fails.
+  // INVALID_ARGUMENT / RESOURCE_EXHAUSTED for bad pixels (the region's or a
+  // forwarded key's, from the decoder), INTERNAL when a network fails.
   absl::StatusOr<RegionResultOut> Process(const RegionTaskIn& task);
 
+  bool has_flow_path() const { return flow_path_ != nullptr; }
+  LocalKeyBuffer& keys() { return keys_; }
+
  private:
+  absl::Status InstallKey(const RegionTaskIn& task, Size region);
+  struct FlowAttempt {
+    // The flow path's result when the region's key may be used and the
+    // decision network trusts it; empty when the region must be segmented.
+    std::optional<RegionResultOut> warped;
+    float score = -1;  // the decision network's, when it was asked
+  };
+  absl::StatusOr<FlowAttempt> TryFlowPath(const RegionTaskIn& task,
+                                          const Image& region);
+  absl::Status Encode(const RegionTaskIn& task, const LabelMap& labels,
+                      const Image& confidence, bool with_confidence,
+                      RegionResultOut& out) const;
+
   Segmenter& segmenter_;
   DecodeLimits limits_;
+  FlowPath* flow_path_;
+  LocalKeyBuffer keys_;
 };
 
 // Regions per second on a synthetic `probe` region after one warm-up run;

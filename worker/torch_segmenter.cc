@@ -11,39 +11,10 @@
 #include "absl/strings/str_format.h"
 #include "worker/model_card.h"
 #include "worker/segmenter_backends.h"
+#include "worker/torch_util.h"
 
 namespace tessera::worker {
 namespace {
-
-std::string FirstLine(const std::string& text) {
-  return text.substr(0, text.find('\n'));
-}
-
-absl::StatusOr<torch::Device> ParseDevice(const std::string& name) {
-  if (name == "cpu") return torch::Device(torch::kCPU);
-  if (name.rfind("cuda", 0) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("device '%s' is not cpu, cuda or cuda:N", name));
-  }
-  if (!torch::cuda::is_available()) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "device %s requested, but this LibTorch build has no CUDA or no GPU "
-        "is visible",
-        name));
-  }
-  try {
-    torch::Device device(name);
-    if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("device %s: only %d GPUs are visible", name,
-                          torch::cuda::device_count()));
-    }
-    return device;
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "device '%s' is not valid: %s", name, FirstLine(e.what())));
-  }
-}
 
 // The class-score tensor of a forward pass: a tensor, the first element of a
 // tuple, or the "out" entry of a dict (torchvision's segmentation models).
@@ -242,7 +213,7 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
                                     : options.card_path;
   absl::StatusOr<v1::ModelCard> card = LoadModelCard(card_path);
   if (!card.ok()) return card.status();
-  absl::StatusOr<torch::Device> device = ParseDevice(options.device);
+  absl::StatusOr<torch::Device> device = ParseTorchDevice(options.device);
   if (!device.ok()) return device.status();
 
   // Debian's LibTorch starts with one intra-op thread: always set it.

@@ -1,0 +1,43 @@
+#include "worker/flow_path.h"
+
+#include "absl/strings/str_format.h"
+#include "common/warp.h"
+
+namespace tessera::worker {
+
+absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
+                                                const KeyFrame& key,
+                                                int key_age) {
+  if (key.image.size() != current.size()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "key of frame %d is %dx%d, the region is %dx%d", key.frame_index,
+        key.image.width, key.image.height, current.width, current.height));
+  }
+  FlowEstimate estimate;
+  absl::StatusOr<FlowField> flow = flow_.Compute(current, key.image);
+  if (!flow.ok()) return flow.status();
+  estimate.flow = *std::move(flow);
+  absl::StatusOr<DecisionFeatures> features = ComputeDecisionFeatures(
+      current, key.image, key.confidence, estimate.flow, key_age);
+  if (!features.ok()) return features.status();
+  estimate.features = *features;
+  estimate.score = network_.Score(estimate.features);
+  return estimate;
+}
+
+absl::StatusOr<WarpedKey> FlowPath::Warp(const KeyFrame& key,
+                                         const FlowEstimate& estimate) const {
+  WarpedKey warped;
+  absl::StatusOr<Image> labels = WarpNearest(key.labels, estimate.flow);
+  if (!labels.ok()) return labels.status();
+  warped.labels = *std::move(labels);
+  if (!key.confidence.empty()) {
+    absl::StatusOr<Image> confidence =
+        WarpNearest(key.confidence, estimate.flow);
+    if (!confidence.ok()) return confidence.status();
+    warped.confidence = *std::move(confidence);
+  }
+  return warped;
+}
+
+}  // namespace tessera::worker

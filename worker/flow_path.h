@@ -1,0 +1,54 @@
+// DVSNet's flow path for one region: optical flow from the current region
+// to its key, the decision network's score for warping, and the warp of the
+// key's labels and confidence itself. Estimate is the cheap question ("would
+// warping be good enough?"); Warp is only run when the answer is yes.
+//
+//   FlowPath path(*flow, *decision_network);
+//   ASSIGN_OR_RETURN(FlowEstimate e, path.Estimate(region, *key, age));
+//   if (e.score >= threshold) ASSIGN_OR_RETURN(WarpedKey w, path.Warp(*key,
+//   e));
+#ifndef TESSERA_WORKER_FLOW_PATH_H_
+#define TESSERA_WORKER_FLOW_PATH_H_
+
+#include "absl/status/statusor.h"
+#include "common/flow_field.h"
+#include "worker/decision_features.h"
+#include "worker/decision_network.h"
+#include "worker/local_key_buffer.h"
+#include "worker/optical_flow.h"
+
+namespace tessera::worker {
+
+struct FlowEstimate {
+  FlowField flow;  // current -> key, at the region's size
+  DecisionFeatures features;
+  float score = 0;  // percent of pixels predicted to agree
+};
+
+struct WarpedKey {
+  LabelMap labels;
+  Image confidence;  // empty when the key has none
+};
+
+class FlowPath {
+ public:
+  FlowPath(OpticalFlow& flow, const DecisionNetwork& network)
+      : flow_(flow), network_(network) {}
+
+  // INVALID_ARGUMENT when the key is not the region's size.
+  absl::StatusOr<FlowEstimate> Estimate(const Image& current,
+                                        const KeyFrame& key, int key_age);
+  absl::StatusOr<WarpedKey> Warp(const KeyFrame& key,
+                                 const FlowEstimate& estimate) const;
+
+  const DecisionNetwork& network() const { return network_; }
+  OpticalFlow& flow() { return flow_; }
+
+ private:
+  OpticalFlow& flow_;
+  const DecisionNetwork& network_;
+};
+
+}  // namespace tessera::worker
+
+#endif  // TESSERA_WORKER_FLOW_PATH_H_
