@@ -30,6 +30,31 @@ struct EncodedImage {
   int channels = 0;
 };
 
+// A region's key as the master keeps and forwards it: the region's pixels
+// at the frame where it was segmented and the worker's answer there, all as
+// they travelled (nothing is re-encoded).
+struct StoredKey {
+  uint64_t frame_index = 0;  // the client's index
+  EncodedImage image;
+  EncodedImage labels;
+  EncodedImage confidence;
+  size_t bytes() const {
+    size_t total = 0;
+    for (const EncodedImage* part : {&image, &labels, &confidence}) {
+      if (part->bytes) total += part->bytes->size();
+    }
+    return total;
+  }
+};
+
+// What the worker may do with a region (RegionPolicy on the wire).
+struct TaskPolicy {
+  bool allow_flow = false;
+  float threshold = 90;
+  int max_key_age = 0;
+  bool keep_key = false;
+};
+
 struct TaskMessage {
   TaskId task = 0;
   std::string stream_id;
@@ -38,6 +63,8 @@ struct TaskMessage {
   EncodedImage image;
   bool want_confidence = false;
   Encoding label_encoding = Encoding::kPng;
+  TaskPolicy policy;
+  std::shared_ptr<const StoredKey> key;  // forwarded with the task, or null
 };
 
 enum class RegionPath { kUnspecified, kSegmentation, kFlow };
@@ -49,6 +76,9 @@ struct RegionStat {
   double compute_ms = 0;
   double round_trip_ms = 0;  // dispatch to result, at the master
   int attempts = 0;
+  float score = -1;            // the decision network's, when asked
+  int key_age = 0;             // flow path: frames since the warped key
+  int64_t key_bytes_sent = 0;  // key forwarded with the region's tasks
 };
 
 struct FrameStats {
@@ -56,6 +86,10 @@ struct FrameStats {
   std::vector<RegionStat> regions;
   int queued_frames = 0;
   uint64_t dropped_frames_total = 0;
+  int segmented_regions = 0;
+  int warped_regions = 0;
+  int key_transfers = 0;
+  int64_t key_bytes = 0;
 };
 
 // One per accepted frame, in the order the frames were sent.

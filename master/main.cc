@@ -55,6 +55,17 @@ ABSL_FLAG(int, worker_silence_ms, 10000,
           "a worker silent this long (no result, no heartbeat) is dropped");
 ABSL_FLAG(std::string, max_frame_size, "8192x8192",
           "largest frame a client may send, WxH");
+ABSL_FLAG(std::string, dvs, "fixed",
+          "default use of the flow path: off (segment every region) | fixed "
+          "(--threshold) | dynamic (the paper's per-region thresholds)");
+ABSL_FLAG(double, threshold, 90,
+          "default decision threshold: warp a region when its predicted "
+          "agreement with segmentation is at least this percentage");
+ABSL_FLAG(int, key_gap, 0,
+          "forward the newest key with a task when the worker's key is more "
+          "than this many frames old (0: whenever a newer key exists)");
+ABSL_FLAG(int, max_key_age, 12,
+          "never warp from a key more than this many frames old");
 
 namespace tessera::master {
 namespace {
@@ -116,6 +127,16 @@ absl::StatusOr<MasterOptions> OptionsFromFlags() {
       ParseSize("--max_frame_size", absl::GetFlag(FLAGS_max_frame_size));
   if (!max_frame.ok()) return max_frame.status();
   options.frame_limits = {max_frame->width, max_frame->height};
+  absl::StatusOr<DvsMode> dvs_mode = ParseDvsMode(absl::GetFlag(FLAGS_dvs));
+  if (!dvs_mode.ok()) return dvs_mode.status();
+  stream.dvs.mode = *dvs_mode;
+  stream.dvs.threshold = static_cast<float>(absl::GetFlag(FLAGS_threshold));
+  stream.dvs.key_gap = absl::GetFlag(FLAGS_key_gap);
+  stream.dvs.max_key_age = absl::GetFlag(FLAGS_max_key_age);
+  if (absl::Status dvs = ValidateDvs(stream.dvs); !dvs.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--threshold/--key_gap/--max_key_age: %s", dvs.message()));
+  }
   return options;
 }
 

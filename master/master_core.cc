@@ -6,63 +6,23 @@
 
 #include "absl/strings/str_format.h"
 #include "common/log.h"
+#include "master/master_core_state.h"
 
 namespace tessera::master {
 
-namespace {
-
-// Bounds on what a client may ask for: beyond them a grid only multiplies
-// the work (and memory) of every frame.
-constexpr int kMaxGridSide = 16;
-constexpr int kMaxHalo = 1024;
-
-}  // namespace
-
-struct MasterCore::PendingFrame {
-  enum class State { kWorking, kDone, kDropped, kFailed };
-  State state = State::kWorking;
-  uint64_t seq = 0;  // position in the stream, assigned on acceptance
-  uint64_t index = 0;
-  absl::Time arrival;
-  std::vector<Region> regions;
-  std::vector<EncodedImage> payloads;  // one per region, freed when done
-  std::vector<RegionLabels> results;
-  std::vector<RegionStat> stats;
-  int remaining = 0;     // regions without a result
-  int undispatched = 0;  // regions never sent to any worker
-  Size size;
-  LabelMap mask;
-  absl::Status error;
-  std::string drop_reason;
-  std::shared_ptr<const Image> input;
-};
-
-struct MasterCore::StreamState {
-  StreamHandle handle;
-  std::shared_ptr<ClientLink> link;
-  std::deque<std::shared_ptr<PendingFrame>> frames;  // accepted, undelivered
-  uint64_t next_seq = 0;
-  std::optional<uint64_t> last_index;
-  bool input_closed = false;
-  bool paused = false;
-  uint64_t dropped = 0;
-
-  int working() const { return CountIf(PendingFrame::State::kWorking); }
-  // Frames held against the stream's bound: accepted, not yet delivered, and
-  // not mere placeholders of dropped frames.
-  int held() const {
-    return static_cast<int>(frames.size()) -
-           CountIf(PendingFrame::State::kDropped);
-  }
-  int CountIf(PendingFrame::State state) const {
-    return static_cast<int>(
-        std::count_if(frames.begin(), frames.end(),
-                      [state](const auto& f) { return f->state == state; }));
-  }
-};
-
 MasterCore::MasterCore(MasterOptions options)
-    : options_(std::move(options)), scheduler_(options_.scheduler) {}
+    : options_(std::move(options)), scheduler_(options_.scheduler) {
+  // Key affinity: a region goes preferably to the worker holding its newest
+  // key (the scheduler still never leaves a free worker idle for it).
+  scheduler_.SetAffinity([this](WorkerId worker, const JobKey& job) {
+    mu_.AssertHeld();
+    return keys_.HoldsNewest(worker, {job.stream, job.region});
+  });
+}
+
+absl::Time MasterCore::Now() const {
+  return options_.clock ? options_.clock() : absl::Now();
+}
 
 MasterCore::~MasterCore() = default;
 
@@ -75,20 +35,20 @@ absl::StatusOr<WorkerId> MasterCore::AddWorker(
   const WorkerId id = next_worker_++;
   WorkerProfile profile{hello.name, hello.regions_per_second,
                         hello.max_in_flight};
-  absl::Status added = scheduler_.AddWorker(id, profile, absl::Now());
+  absl::Status added = scheduler_.AddWorker(id, profile, Now());
   if (!added.ok()) return added;
   workers_[id] = {hello, std::move(link)};
   TLOG(INFO) << "worker " << hello.name << " joined (" << hello.device << ", "
              << hello.model << ", " << hello.regions_per_second
              << " regions/s); " << workers_.size() << " registered";
-  DispatchLocked(absl::Now());
+  DispatchLocked(Now());
   return id;
 }
 
 void MasterCore::RemoveWorker(WorkerId worker, const absl::Status& reason) {
   absl::MutexLock lock(&mu_);
   RemoveWorkerLocked(worker, reason);
-  DispatchLocked(absl::Now());
+  DispatchLocked(Now());
 }
 
 void MasterCore::RemoveWorkerLocked(WorkerId worker,
@@ -97,6 +57,7 @@ void MasterCore::RemoveWorkerLocked(WorkerId worker,
   if (it == workers_.end()) return;
   const std::string name = it->second.hello.name;
   workers_.erase(it);
+  keys_.RemoveWorker(worker);  // its key table row; the keys themselves stay
   std::vector<Revoked> revoked = scheduler_.RemoveWorker(worker);
   TLOG(INFO) << "worker " << name << " left (" << reason.ToString() << "); "
              << revoked.size() << " regions requeued, " << workers_.size()
@@ -107,7 +68,7 @@ void MasterCore::RemoveWorkerLocked(WorkerId worker,
 absl::Status MasterCore::OnRegionResult(WorkerId worker,
                                         RegionResultIn result) {
   absl::MutexLock lock(&mu_);
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   absl::StatusOr<Completion> done =
       scheduler_.Complete(worker, result.task, now, result.compute_ms);
   if (done.status().code() == absl::StatusCode::kFailedPrecondition) {
@@ -128,7 +89,7 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
   if (result.labels.width != region.area.width ||
       result.labels.height != region.area.height ||
       result.labels.channels != 1 ||
-      (needs_confidence &&
+      ((needs_confidence || !conf.empty()) &&
        (conf.width != region.area.width || conf.height != region.area.height ||
         conf.channels != 1))) {
     // The job itself is fine; give it to someone who answers properly.
@@ -147,6 +108,7 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
   stat.compute_ms = result.compute_ms;
   stat.round_trip_ms = absl::ToDoubleMilliseconds(done->round_trip);
   stat.attempts = done->attempt;
+  RecordDvsResultLocked(worker, done->job, stream, *frame, result);
   frame->results[done->job.region] = {std::move(result.labels),
                                       std::move(result.confidence)};
   frame->payloads[done->job.region] = {};
@@ -177,14 +139,14 @@ absl::Status MasterCore::OnTaskFailure(WorkerId worker, TaskId task,
   }
   if (!revoked.ok()) return revoked.status();
   HandleRevokedLocked({*revoked}, "task failed: " + error.ToString());
-  DispatchLocked(absl::Now());
+  DispatchLocked(Now());
   return absl::OkStatus();
 }
 
 void MasterCore::OnHeartbeat(WorkerId worker) {
   absl::MutexLock lock(&mu_);
-  scheduler_.MarkAlive(worker, absl::Now());
-  DispatchLocked(absl::Now());
+  scheduler_.MarkAlive(worker, Now());
+  DispatchLocked(Now());
 }
 
 void MasterCore::HandleRevokedLocked(const std::vector<Revoked>& revoked,
@@ -213,210 +175,6 @@ void MasterCore::HandleRevokedLocked(const std::vector<Revoked>& revoked,
 }
 
 // ---------------------------------------------------------------------------
-// Streams
-
-absl::StatusOr<StreamHandle> MasterCore::OpenStream(
-    const StreamSettings& requested, std::shared_ptr<ClientLink> link) {
-  const GridSpec& grid = requested.grid;
-  if (grid.rows < 1 || grid.cols < 1 || grid.rows > kMaxGridSide ||
-      grid.cols > kMaxGridSide || grid.halo < 0 || grid.halo > kMaxHalo) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "grid %s is not usable: rows and columns must be 1..%d and the "
-        "halo 0..%d",
-        grid.ToString(), kMaxGridSide, kMaxHalo));
-  }
-  if (requested.max_queued_frames < 1 ||
-      requested.max_queued_frames > options_.max_queued_frames_limit) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "max queued frames %d is outside 1..%d", requested.max_queued_frames,
-        options_.max_queued_frames_limit));
-  }
-  absl::MutexLock lock(&mu_);
-  auto state = std::make_unique<StreamState>();
-  state->handle.id = next_stream_++;
-  state->handle.name = absl::StrFormat(
-      "%s#%d", requested.name.empty() ? "stream" : requested.name,
-      state->handle.id);
-  state->handle.settings = requested;
-  state->link = std::move(link);
-  StreamHandle handle = state->handle;
-  streams_[handle.id] = std::move(state);
-  return handle;
-}
-
-std::shared_ptr<MasterCore::PendingFrame> MasterCore::Prepare(
-    const StreamSettings& settings, uint64_t index, Image image) const {
-  auto frame = std::make_shared<PendingFrame>();
-  frame->index = index;
-  frame->arrival = absl::Now();
-  frame->size = image.size();
-  auto fail = [&](absl::Status error) {
-    frame->state = PendingFrame::State::kFailed;
-    frame->error = std::move(error);
-    return frame;
-  };
-  if (image.channels != 3) {
-    return fail(absl::InvalidArgumentError(absl::StrFormat(
-        "frame %d has %d channels, expected 3 (RGB)", index, image.channels)));
-  }
-  if (image.width > options_.frame_limits.max_width ||
-      image.height > options_.frame_limits.max_height) {
-    return fail(absl::ResourceExhaustedError(absl::StrFormat(
-        "frame %d is %dx%d, above the limit of %dx%d", index, image.width,
-        image.height, options_.frame_limits.max_width,
-        options_.frame_limits.max_height)));
-  }
-  absl::StatusOr<std::vector<Region>> regions =
-      MakeRegionGrid(image.size(), settings.grid);
-  if (!regions.ok()) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrFormat("frame %d: %s", index, regions.status().message())));
-  }
-  frame->regions = *std::move(regions);
-  for (const Region& region : frame->regions) {
-    Image crop = CropImage(image, region.area);
-    absl::StatusOr<std::string> bytes =
-        EncodeImage(crop, settings.region_encoding);
-    if (!bytes.ok()) return fail(bytes.status());
-    frame->payloads.push_back(
-        {std::make_shared<const std::string>(*std::move(bytes)),
-         settings.region_encoding, crop.width, crop.height, 3});
-  }
-  const int count = static_cast<int>(frame->regions.size());
-  frame->results.resize(count);
-  frame->stats.resize(count);
-  for (int i = 0; i < count; ++i) frame->stats[i].region_id = i;
-  frame->remaining = frame->undispatched = count;
-  if (settings.keep_frames) {
-    frame->input = std::make_shared<const Image>(std::move(image));
-  }
-  return frame;
-}
-
-absl::StatusOr<bool> MasterCore::SubmitFrame(StreamId stream, uint64_t index,
-                                             Image frame) {
-  StreamSettings settings;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = streams_.find(stream);
-    if (it == streams_.end()) {
-      return absl::NotFoundError(absl::StrFormat("no stream %d", stream));
-    }
-    settings = it->second->handle.settings;
-  }
-  // Splitting and encoding happen outside the lock: they are the expensive
-  // part and touch nothing shared.
-  std::shared_ptr<PendingFrame> prepared;
-  try {
-    prepared = Prepare(settings, index, std::move(frame));
-  } catch (const std::exception& e) {  // e.g. bad_alloc for a huge frame
-    return RejectFrame(stream, index,
-                       absl::ResourceExhaustedError(absl::StrFormat(
-                           "cannot split the frame: %s", e.what())));
-  }
-  return Accept(stream, index, std::move(prepared));
-}
-
-absl::StatusOr<bool> MasterCore::SubmitEncodedFrame(
-    StreamId stream, uint64_t index, std::string_view bytes, Encoding encoding,
-    const ImageExpectation& declared) {
-  ImageExpectation expect = declared;
-  if (expect.channels == 0) expect.channels = 3;
-  absl::StatusOr<Image> image =
-      DecodeImage(bytes, encoding, expect, options_.frame_limits);
-  if (image.ok()) return SubmitFrame(stream, index, *std::move(image));
-  return RejectFrame(stream, index, image.status());
-}
-
-absl::StatusOr<bool> MasterCore::RejectFrame(StreamId stream, uint64_t index,
-                                             const absl::Status& error) {
-  auto failed = std::make_shared<PendingFrame>();
-  failed->index = index;
-  failed->arrival = absl::Now();
-  failed->state = PendingFrame::State::kFailed;
-  failed->error = absl::Status(
-      error.code(), absl::StrFormat("frame %d: %s", index, error.message()));
-  return Accept(stream, index, std::move(failed));
-}
-
-absl::StatusOr<bool> MasterCore::Accept(StreamId id, uint64_t index,
-                                        std::shared_ptr<PendingFrame> frame) {
-  absl::MutexLock lock(&mu_);
-  auto it = streams_.find(id);
-  if (it == streams_.end()) {
-    return absl::NotFoundError(absl::StrFormat("no stream %d", id));
-  }
-  StreamState& stream = *it->second;
-  if (stream.input_closed) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "stream %s already sent its last frame", stream.handle.name));
-  }
-  if (stream.last_index && index <= *stream.last_index) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("frame index %d is not after the previous index %d",
-                        index, *stream.last_index));
-  }
-  stream.last_index = index;
-  ++counters_.frames_in;
-  frame->seq = stream.next_seq++;
-  if (frame->state == PendingFrame::State::kWorking) {
-    for (int region = 0; region < static_cast<int>(frame->regions.size());
-         ++region) {
-      scheduler_.Enqueue({id, frame->seq, region});
-    }
-  }
-  stream.frames.push_back(std::move(frame));
-  const StreamSettings& settings = stream.handle.settings;
-  bool may_send_more = true;
-  if (settings.overflow == OverflowPolicy::kDropOldest) {
-    DropOldestLocked(stream);
-  } else if (stream.held() >= settings.max_queued_frames) {
-    stream.paused = true;
-    may_send_more = false;
-  }
-  DispatchLocked(absl::Now());
-  DeliverReadyLocked(id);
-  return may_send_more;
-}
-
-void MasterCore::DropOldestLocked(StreamState& stream) {
-  const int bound = stream.handle.settings.max_queued_frames;
-  for (auto& frame : stream.frames) {
-    if (stream.held() <= bound) break;
-    // Only frames still waiting for a worker are dropped: work already
-    // running is cheaper to finish than to throw away.
-    if (frame->state != PendingFrame::State::kWorking ||
-        frame->undispatched == 0) {
-      continue;
-    }
-    scheduler_.RemoveFrame(stream.handle.id, frame->seq);
-    frame->state = PendingFrame::State::kDropped;
-    frame->drop_reason = absl::StrFormat(
-        "queue full (%d frames): dropped the oldest waiting frame", bound);
-    frame->payloads.clear();
-    frame->results.clear();
-    frame->input.reset();
-    ++stream.dropped;
-    ++counters_.frames_dropped;
-  }
-}
-
-void MasterCore::CloseInput(StreamId id) {
-  absl::MutexLock lock(&mu_);
-  auto it = streams_.find(id);
-  if (it == streams_.end()) return;
-  it->second->input_closed = true;
-  DeliverReadyLocked(id);
-}
-
-void MasterCore::CancelStream(StreamId id) {
-  absl::MutexLock lock(&mu_);
-  scheduler_.RemoveStream(id);
-  streams_.erase(id);
-  DispatchLocked(absl::Now());
-}
-
-// ---------------------------------------------------------------------------
 // Shared machinery
 
 MasterCore::PendingFrame* MasterCore::FindFrameLocked(const JobKey& job) {
@@ -442,7 +200,7 @@ void MasterCore::DispatchLocked(absl::Time now) {
     PendingFrame* frame = FindFrameLocked(a.job);
     auto worker = workers_.find(a.worker);
     if (frame == nullptr || worker == workers_.end()) continue;
-    const StreamState& stream = *streams_.at(a.job.stream);
+    StreamState& stream = *streams_.at(a.job.stream);
     if (a.attempt == 1) --frame->undispatched;
     TaskMessage task;
     task.task = a.task;
@@ -458,15 +216,69 @@ void MasterCore::DispatchLocked(absl::Time now) {
         stream.handle.settings.region_encoding == Encoding::kRaw
             ? Encoding::kRaw
             : Encoding::kPng;
+    AddDvsLocked(a, worker->second, stream, *frame, task);
     worker->second.link->SendTask(task);
   }
+}
+
+void MasterCore::AddDvsLocked(const Assignment& assignment,
+                              const WorkerEntry& worker, StreamState& stream,
+                              PendingFrame& frame, TaskMessage& task) {
+  const DvsSettings& dvs = stream.handle.settings.dvs;
+  // A worker without a flow path segments everything and gets no keys.
+  if (dvs.mode == DvsMode::kOff || !worker.hello.flow_path) return;
+  const int region = assignment.job.region;
+  task.policy.allow_flow = true;
+  task.policy.threshold = stream.thresholds.Get(region);
+  task.policy.max_key_age = dvs.max_key_age;
+  task.policy.keep_key = true;
+  task.key =
+      keys_.KeyToForward(assignment.worker, {assignment.job.stream, region},
+                         frame.index, dvs.key_gap);
+  if (task.key) {
+    const size_t bytes = task.key->bytes();
+    frame.stats[region].key_bytes_sent += static_cast<int64_t>(bytes);
+    ++frame.key_transfers;
+    ++counters_.key_transfers;
+    counters_.key_bytes_sent += bytes;
+  }
+}
+
+void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
+                                       StreamState& stream, PendingFrame& frame,
+                                       const RegionResultIn& result) {
+  const bool warped = result.path == RegionPath::kFlow;
+  RegionStat& stat = frame.stats[job.region];
+  stat.score = result.score;
+  if (warped) {
+    ++counters_.regions_warped;
+    stat.key_age = static_cast<int>(frame.index > result.key_frame_index
+                                        ? frame.index - result.key_frame_index
+                                        : result.key_frame_index - frame.index);
+  } else {
+    ++counters_.regions_segmented;
+  }
+  const DvsSettings& dvs = stream.handle.settings.dvs;
+  auto entry = workers_.find(worker);
+  if (dvs.mode == DvsMode::kOff || entry == workers_.end() ||
+      !entry->second.hello.flow_path) {
+    return;
+  }
+  stream.thresholds.Update(job.region, warped);
+  if (warped || !frame.payloads[job.region].bytes) return;
+  auto key = std::make_shared<StoredKey>();
+  key->frame_index = frame.index;
+  key->image = frame.payloads[job.region];
+  key->labels = result.labels_wire;
+  key->confidence = result.confidence_wire;
+  keys_.OnSegmented(worker, {job.stream, job.region}, std::move(key));
 }
 
 void MasterCore::DeliverReadyLocked(StreamId id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
   StreamState& stream = *it->second;
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   while (!stream.frames.empty() &&
          stream.frames.front()->state != PendingFrame::State::kWorking) {
     std::shared_ptr<PendingFrame> frame = std::move(stream.frames.front());
@@ -480,6 +292,13 @@ void MasterCore::DeliverReadyLocked(StreamId id) {
         outcome.mask = std::move(frame->mask);
         outcome.stats.latency_ms =
             absl::ToDoubleMilliseconds(now - frame->arrival);
+        for (const RegionStat& region : frame->stats) {
+          ++(region.path == RegionPath::kFlow
+                 ? outcome.stats.warped_regions
+                 : outcome.stats.segmented_regions);
+          outcome.stats.key_bytes += region.key_bytes_sent;
+        }
+        outcome.stats.key_transfers = frame->key_transfers;
         outcome.stats.regions = std::move(frame->stats);
         ++counters_.frames_out;
         break;
@@ -504,6 +323,7 @@ void MasterCore::DeliverReadyLocked(StreamId id) {
   }
   if (stream.input_closed && stream.frames.empty()) {
     stream.link->Finish(absl::OkStatus());
+    keys_.RemoveStream(id);
     streams_.erase(it);
   }
 }
@@ -536,6 +356,8 @@ MasterCounters MasterCore::counters() const {
   counters.streams = streams_.size();
   counters.queued_regions = scheduler_.queued_jobs();
   counters.in_flight_regions = scheduler_.in_flight_jobs();
+  counters.keys_held = keys_.key_count();
+  counters.key_buffer_bytes = keys_.bytes();
   return counters;
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +28,8 @@
 #include "common/image_codec.h"
 #include "common/region_grid.h"
 #include "common/split_stitch.h"
+#include "master/dvs_policy.h"
+#include "master/key_store.h"
 #include "master/links.h"
 #include "master/scheduler.h"
 
@@ -42,6 +45,7 @@ struct StreamSettings {
   int max_queued_frames = 8;  // accepted but not yet delivered
   Encoding region_encoding = Encoding::kRaw;
   bool keep_frames = false;  // hand the input frame back with its outcome
+  DvsSettings dvs;
 };
 
 struct MasterOptions {
@@ -52,6 +56,8 @@ struct MasterOptions {
   // A worker that sends nothing (not even a heartbeat) for this long is
   // dropped and its regions requeued.
   absl::Duration worker_silence_timeout = absl::Seconds(10);
+  // The time source; tests script it. Unset: absl::Now.
+  std::function<absl::Time()> clock;
 };
 
 struct WorkerHelloInfo {
@@ -61,6 +67,7 @@ struct WorkerHelloInfo {
   int num_classes = 0;
   double regions_per_second = 1;
   int max_in_flight = 2;
+  bool flow_path = false;  // can warp keys (has flow and a decision network)
 };
 
 struct StreamHandle {
@@ -76,6 +83,12 @@ struct RegionResultIn {
   Image confidence;  // empty unless asked for
   double compute_ms = 0;
   RegionPath path = RegionPath::kSegmentation;
+  float score = -1;              // decision network score, -1: none
+  uint64_t key_frame_index = 0;  // flow path: the key it warped
+  // The labels and confidence as they travelled, kept as the region's new
+  // key when it was segmented (forwarded later without re-encoding).
+  EncodedImage labels_wire;
+  EncodedImage confidence_wire;
 };
 
 struct MasterCounters {
@@ -86,6 +99,12 @@ struct MasterCounters {
   uint64_t regions_done = 0;
   uint64_t regions_requeued = 0;
   uint64_t late_results = 0;
+  uint64_t regions_segmented = 0;
+  uint64_t regions_warped = 0;
+  uint64_t key_transfers = 0;
+  uint64_t key_bytes_sent = 0;
+  size_t keys_held = 0;  // global key buffer: regions with a key
+  size_t key_buffer_bytes = 0;
   size_t workers = 0;
   size_t streams = 0;
   size_t queued_regions = 0;
@@ -169,10 +188,21 @@ class MasterCore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveWorkerLocked(WorkerId worker, const absl::Status& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The DVS part of a task: what the worker may do, and the key to carry.
+  void AddDvsLocked(const Assignment& assignment, const WorkerEntry& worker,
+                    StreamState& stream, PendingFrame& frame, TaskMessage& task)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A region's result came: keep a new key, move the dynamic threshold.
+  void RecordDvsResultLocked(WorkerId worker, const JobKey& job,
+                             StreamState& stream, PendingFrame& frame,
+                             const RegionResultIn& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Time Now() const;
 
   const MasterOptions options_;
   mutable absl::Mutex mu_;
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
+  KeyStore keys_ ABSL_GUARDED_BY(mu_);
   std::map<WorkerId, WorkerEntry> workers_ ABSL_GUARDED_BY(mu_);
   std::map<StreamId, std::unique_ptr<StreamState>> streams_
       ABSL_GUARDED_BY(mu_);

@@ -47,7 +47,57 @@ absl::StatusOr<StreamSettings> SettingsFromConfig(
     if (!encoding.ok()) return encoding.status();
     settings.region_encoding = *encoding;
   }
+  if (config.has_dvs()) {
+    absl::StatusOr<DvsSettings> dvs = DvsFromProto(config.dvs(), settings.dvs);
+    if (!dvs.ok()) return dvs.status();
+    settings.dvs = *dvs;
+  }
   return settings;
+}
+
+absl::StatusOr<DvsSettings> DvsFromProto(const v1::DvsConfig& config,
+                                         const DvsSettings& defaults) {
+  DvsSettings dvs = defaults;
+  switch (config.mode()) {
+    case v1::DvsConfig::MODE_UNSPECIFIED:
+      break;
+    case v1::DvsConfig::MODE_OFF:
+      dvs.mode = DvsMode::kOff;
+      break;
+    case v1::DvsConfig::MODE_FIXED:
+      dvs.mode = DvsMode::kFixed;
+      break;
+    case v1::DvsConfig::MODE_DYNAMIC:
+      dvs.mode = DvsMode::kDynamic;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "unknown DVS mode %d", static_cast<int>(config.mode())));
+  }
+  if (config.has_threshold()) dvs.threshold = config.threshold();
+  if (config.key_gap() != 0) dvs.key_gap = config.key_gap();
+  if (config.max_key_age() != 0) dvs.max_key_age = config.max_key_age();
+  if (absl::Status valid = ValidateDvs(dvs); !valid.ok()) return valid;
+  return dvs;
+}
+
+v1::DvsConfig DvsToProto(const DvsSettings& dvs) {
+  v1::DvsConfig config;
+  switch (dvs.mode) {
+    case DvsMode::kOff:
+      config.set_mode(v1::DvsConfig::MODE_OFF);
+      break;
+    case DvsMode::kFixed:
+      config.set_mode(v1::DvsConfig::MODE_FIXED);
+      break;
+    case DvsMode::kDynamic:
+      config.set_mode(v1::DvsConfig::MODE_DYNAMIC);
+      break;
+  }
+  config.set_threshold(dvs.threshold);
+  config.set_key_gap(dvs.key_gap);
+  config.set_max_key_age(dvs.max_key_age);
+  return config;
 }
 
 v1::StreamAccepted AcceptedMessage(const StreamHandle& handle) {
@@ -63,6 +113,7 @@ v1::StreamAccepted AcceptedMessage(const StreamHandle& handle) {
   accepted.set_overflow(handle.settings.overflow == OverflowPolicy::kBlock
                             ? v1::OVERFLOW_POLICY_BLOCK
                             : v1::OVERFLOW_POLICY_DROP_OLDEST);
+  *accepted.mutable_dvs() = DvsToProto(handle.settings.dvs);
   return accepted;
 }
 
@@ -85,8 +136,31 @@ absl::StatusOr<WorkerHelloInfo> HelloFromProto(const v1::WorkerHello& hello) {
   info.num_classes = hello.num_classes();
   info.regions_per_second = hello.regions_per_second();
   info.max_in_flight = hello.max_in_flight();
+  info.flow_path = hello.flow_path();
   return info;
 }
+
+namespace {
+
+void ImageToProto(const EncodedImage& image, v1::ImageData* out) {
+  out->set_encoding(ToProto(image.encoding));
+  out->set_width(image.width);
+  out->set_height(image.height);
+  out->set_channels(image.channels);
+  if (image.bytes) out->set_data(*image.bytes);
+}
+
+EncodedImage WireCopy(const v1::ImageData& data) {
+  EncodedImage image;
+  image.bytes = std::make_shared<const std::string>(data.data());
+  image.encoding = FromProto(data.encoding()).value_or(Encoding::kRaw);
+  image.width = data.width();
+  image.height = data.height();
+  image.channels = data.channels();
+  return image;
+}
+
+}  // namespace
 
 v1::MasterMessage TaskToProto(const TaskMessage& task) {
   v1::MasterMessage message;
@@ -95,14 +169,25 @@ v1::MasterMessage TaskToProto(const TaskMessage& task) {
   out->set_stream_id(task.stream_id);
   out->set_frame_index(task.frame_index);
   out->set_region_id(task.region_id);
-  v1::ImageData* image = out->mutable_image();
-  image->set_encoding(ToProto(task.image.encoding));
-  image->set_width(task.image.width);
-  image->set_height(task.image.height);
-  image->set_channels(task.image.channels);
-  if (task.image.bytes) image->set_data(*task.image.bytes);
+  ImageToProto(task.image, out->mutable_image());
   out->set_want_confidence(task.want_confidence);
   out->set_label_encoding(ToProto(task.label_encoding));
+  if (task.policy.allow_flow || task.policy.keep_key) {
+    v1::RegionPolicy* policy = out->mutable_policy();
+    policy->set_allow_flow(task.policy.allow_flow);
+    policy->set_threshold(task.policy.threshold);
+    policy->set_max_key_age(task.policy.max_key_age);
+    policy->set_keep_key(task.policy.keep_key);
+  }
+  if (task.key) {
+    v1::KeyFrame* key = out->mutable_key();
+    key->set_frame_index(task.key->frame_index);
+    ImageToProto(task.key->image, key->mutable_image());
+    ImageToProto(task.key->labels, key->mutable_labels());
+    if (task.key->confidence.bytes) {
+      ImageToProto(task.key->confidence, key->mutable_confidence());
+    }
+  }
   return message;
 }
 
@@ -126,10 +211,14 @@ absl::StatusOr<RegionResultIn> ResultFromProto(const v1::RegionResult& result,
                           confidence.status().message()));
     }
     in.confidence = *std::move(confidence);
+    in.confidence_wire = WireCopy(result.confidence());
   }
+  in.labels_wire = WireCopy(result.labels());
   in.compute_ms = result.compute_ms();
   in.path = result.path() == v1::PATH_FLOW ? RegionPath::kFlow
                                            : RegionPath::kSegmentation;
+  in.score = result.score();
+  in.key_frame_index = result.key_frame_index();
   return in;
 }
 
@@ -148,6 +237,10 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
       stats->set_latency_ms(static_cast<float>(outcome.stats.latency_ms));
       stats->set_queued_frames(outcome.stats.queued_frames);
       stats->set_dropped_frames_total(outcome.stats.dropped_frames_total);
+      stats->set_segmented_regions(outcome.stats.segmented_regions);
+      stats->set_warped_regions(outcome.stats.warped_regions);
+      stats->set_key_transfers(outcome.stats.key_transfers);
+      stats->set_key_bytes(outcome.stats.key_bytes);
       for (const RegionStat& region : outcome.stats.regions) {
         v1::RegionStats* out = stats->add_regions();
         out->set_region_id(region.region_id);
@@ -157,6 +250,9 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
         out->set_compute_ms(static_cast<float>(region.compute_ms));
         out->set_attempts(region.attempts);
         out->set_round_trip_ms(static_cast<float>(region.round_trip_ms));
+        out->set_score(region.score);
+        out->set_key_age(region.key_age);
+        out->set_key_bytes_sent(region.key_bytes_sent);
       }
       break;
     }

@@ -19,6 +19,11 @@ namespace tessera::master {
 absl::StatusOr<StreamSettings> SettingsFromConfig(
     const v1::StreamConfig& config, const StreamSettings& defaults);
 v1::StreamAccepted AcceptedMessage(const StreamHandle& handle);
+// Unset fields of `config` keep `defaults`; INVALID_ARGUMENT for an unknown
+// mode or impossible values.
+absl::StatusOr<DvsSettings> DvsFromProto(const v1::DvsConfig& config,
+                                         const DvsSettings& defaults);
+v1::DvsConfig DvsToProto(const DvsSettings& dvs);
 
 // INVALID_ARGUMENT when the hello leaves out its id or advertises a
 // non-positive speed, in-flight bound or class count.

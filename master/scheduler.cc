@@ -124,14 +124,21 @@ std::optional<StreamId> Scheduler::NextStream() const {
   return queues_.begin()->first;
 }
 
+bool Scheduler::IsFree(const WorkerState& worker) const {
+  return !worker.held_back && worker.load() < worker.profile.max_in_flight;
+}
+
+double Scheduler::ExpectedFinish(const WorkerState& worker) const {
+  const int load = worker.load();
+  return options_.weigh_by_speed ? (load + 1) * worker.estimated_ms : load;
+}
+
 std::optional<WorkerId> Scheduler::PickWorker(size_t queued) const {
   std::optional<WorkerId> best;
   double best_finish = std::numeric_limits<double>::infinity();
   for (const auto& [id, worker] : workers_) {
-    const int load = worker.load();
-    if (worker.held_back || load >= worker.profile.max_in_flight) continue;
-    const double finish =
-        options_.weigh_by_speed ? (load + 1) * worker.estimated_ms : load;
+    if (!IsFree(worker)) continue;
+    const double finish = ExpectedFinish(worker);
     if (finish < best_finish) {
       best_finish = finish;
       best = id;
@@ -156,22 +163,47 @@ std::vector<Assignment> Scheduler::Dispatch(absl::Time now) {
   while (true) {
     std::optional<StreamId> stream = NextStream();
     if (!stream) break;
-    std::optional<WorkerId> worker_id = PickWorker(queued_jobs());
-    if (!worker_id) break;
+    std::optional<WorkerId> picked = PickWorker(queued_jobs());
+    if (!picked) break;
     auto queue = queues_.find(*stream);
-    QueuedJob job = queue->second.front();
-    queue->second.pop_front();
+    auto [worker_id, position] = WithAffinity(*picked, queue->second);
+    QueuedJob job = queue->second[position];
+    queue->second.erase(queue->second.begin() + position);
     if (queue->second.empty()) queues_.erase(queue);
     last_served_ = *stream;
 
     ++job.attempts;
     const TaskId task = next_task_++;
-    WorkerState& worker = workers_.at(*worker_id);
+    WorkerState& worker = workers_.at(worker_id);
     worker.in_flight.insert(task);
-    tasks_[task] = {job, *worker_id, now, now + options_.task_timeout};
-    assignments.push_back({task, job.key, *worker_id, job.attempts});
+    tasks_[task] = {job, worker_id, now, now + options_.task_timeout};
+    assignments.push_back({task, job.key, worker_id, job.attempts});
   }
   return assignments;
+}
+
+std::pair<WorkerId, size_t> Scheduler::WithAffinity(
+    WorkerId picked, const std::deque<QueuedJob>& jobs) {
+  if (!holds_key_ || holds_key_(picked, jobs.front().key)) return {picked, 0};
+  // Another free worker holds the head job's key: worth a slightly later
+  // finish, since warping from its own key saves a key transfer (and, in
+  // the flow path, most of the work).
+  const double limit =
+      ExpectedFinish(workers_.at(picked)) * (1 + options_.affinity_slack);
+  for (const auto& [id, worker] : workers_) {
+    if (id != picked && IsFree(worker) && ExpectedFinish(worker) <= limit &&
+        holds_key_(id, jobs.front().key)) {
+      return {id, 0};
+    }
+  }
+  // Otherwise the picked worker takes the first job near the head whose key
+  // it holds, or the head job itself.
+  const size_t window = std::min(
+      jobs.size(), static_cast<size_t>(std::max(1, options_.affinity_window)));
+  for (size_t i = 1; i < window; ++i) {
+    if (holds_key_(picked, jobs[i].key)) return {picked, i};
+  }
+  return {picked, 0};
 }
 
 absl::StatusOr<Scheduler::TaskState> Scheduler::TakeTask(WorkerId worker_id,

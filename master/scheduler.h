@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,6 +59,12 @@ struct SchedulerOptions {
   double speed_smoothing = 0.3;
   // Off: plain dispatch to the least-loaded free worker (for experiments).
   bool weigh_by_speed = true;
+  // Key affinity (see SetAffinity): a free worker that holds the head job's
+  // key takes it when its expected finish is at most (1 + slack) times the
+  // best free worker's; a free worker without it first looks this many jobs
+  // down its stream's queue for one whose key it holds.
+  double affinity_slack = 1.0;
+  int affinity_window = 8;
 };
 
 struct WorkerProfile {
@@ -112,7 +119,14 @@ class Scheduler {
   void RemoveStream(StreamId stream);
 
   // Pairs queued jobs with workers until no job or no suitable worker is left.
+  // Affinity only changes which free worker gets which job: a free worker
+  // that the speed rule would use is never left idle while jobs wait.
   std::vector<Assignment> Dispatch(absl::Time now);
+
+  // `holds_key(worker, job)`: the worker holds the job's newest key. Unset:
+  // no affinity.
+  using AffinityFn = std::function<bool(WorkerId, const JobKey&)>;
+  void SetAffinity(AffinityFn holds_key) { holds_key_ = std::move(holds_key); }
 
   // A result arrived. Errors:
   //   NOT_FOUND            unknown worker
@@ -167,6 +181,12 @@ class Scheduler {
   // The free worker expected to finish the next job first, if using it
   // beats waiting for a busy one; `queued` jobs are waiting in all.
   std::optional<WorkerId> PickWorker(size_t queued) const;
+  double ExpectedFinish(const WorkerState& worker) const;
+  bool IsFree(const WorkerState& worker) const;
+  // Applies key affinity to the pick: returns the worker and the position in
+  // `jobs` of the job it takes.
+  std::pair<WorkerId, size_t> WithAffinity(WorkerId picked,
+                                           const std::deque<QueuedJob>& jobs);
   absl::StatusOr<TaskState> TakeTask(WorkerId worker, TaskId task);
   Revoked Requeue(const QueuedJob& job, WorkerId worker);
 
@@ -176,6 +196,7 @@ class Scheduler {
   std::map<StreamId, std::deque<QueuedJob>> queues_;
   std::optional<StreamId> last_served_;
   TaskId next_task_ = 1;
+  AffinityFn holds_key_;
 };
 
 }  // namespace tessera::master
