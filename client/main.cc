@@ -1,6 +1,7 @@
 // tessera-stream: streams a camera, video file or image folder to a Tessera
 // master and writes the masks and overlays that come back.
 #include <cstdio>
+#include <fstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -30,6 +31,14 @@ ABSL_FLAG(std::string, stitch, "", "crop | max-confidence (default: master's)");
 ABSL_FLAG(std::string, overflow, "", "block | drop-oldest (default: master's)");
 ABSL_FLAG(int, max_queued_frames, 0, "queue bound (default: master's)");
 ABSL_FLAG(bool, progress, true, "show a live progress line on a terminal");
+ABSL_FLAG(std::string, dvs, "",
+          "flow path use: off | fixed | dynamic (default: master's)");
+ABSL_FLAG(double, threshold, -1,
+          "decision threshold in percent (default: master's)");
+ABSL_FLAG(int, max_key_age, 0, "oldest key a warp may use (default: master's)");
+ABSL_FLAG(int, key_gap, 0, "key forwarding gap (default: master's)");
+ABSL_FLAG(std::string, summary_json, "",
+          "also write the summary's figures to this JSON file");
 
 namespace tessera::client {
 namespace {
@@ -90,6 +99,33 @@ absl::StatusOr<StreamClientOptions> OptionsFromFlags() {
   }
   config.set_max_queued_frames(absl::GetFlag(FLAGS_max_queued_frames));
   config.set_mask_encoding(v1::ENCODING_PNG);
+  const std::string dvs = absl::GetFlag(FLAGS_dvs);
+  v1::DvsConfig* dvs_config = config.mutable_dvs();
+  if (dvs == "off") {
+    dvs_config->set_mode(v1::DvsConfig::MODE_OFF);
+  } else if (dvs == "fixed") {
+    dvs_config->set_mode(v1::DvsConfig::MODE_FIXED);
+  } else if (dvs == "dynamic") {
+    dvs_config->set_mode(v1::DvsConfig::MODE_DYNAMIC);
+  } else if (!dvs.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--dvs=%s: expected off, fixed or dynamic", dvs));
+  }
+  const double threshold = absl::GetFlag(FLAGS_threshold);
+  if (threshold != -1) {
+    if (!(threshold >= 0 && threshold <= 100)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--threshold=%g: expected a percentage 0..100", threshold));
+    }
+    dvs_config->set_threshold(static_cast<float>(threshold));
+  }
+  if (absl::GetFlag(FLAGS_max_key_age) < 0 ||
+      absl::GetFlag(FLAGS_key_gap) < 0) {
+    return absl::InvalidArgumentError(
+        "--max_key_age and --key_gap must be >= 0");
+  }
+  dvs_config->set_max_key_age(absl::GetFlag(FLAGS_max_key_age));
+  dvs_config->set_key_gap(absl::GetFlag(FLAGS_key_gap));
   return options;
 }
 
@@ -107,6 +143,15 @@ int Run() {
     return 1;
   }
   std::printf("%s\n", summary->ToString().c_str());
+  if (const std::string path = absl::GetFlag(FLAGS_summary_json);
+      !path.empty()) {
+    std::ofstream json(path);
+    json << summary->ToJson() << "\n";
+    if (!json) {
+      std::fprintf(stderr, "tessera-stream: cannot write %s\n", path.c_str());
+      return 1;
+    }
+  }
   return summary->errors == 0 ? 0 : 3;
 }
 

@@ -119,9 +119,43 @@ std::string StreamSummary::ToString() const {
       text += absl::StrFormat(" %s=%d", worker, count);
     }
   }
+  const int64_t regions = regions_segmented + regions_warped;
+  if (regions > 0) {
+    text += absl::StrFormat(
+        "\npaths: %d segmented, %d warped (%.1f %% warped); worker time per "
+        "region: segmentation %.2f ms, flow %.2f ms; keys forwarded: %d "
+        "(%.1f kB per frame)",
+        regions_segmented, regions_warped, 100.0 * regions_warped / regions,
+        regions_segmented ? segmentation_ms / regions_segmented : 0.0,
+        regions_warped ? flow_ms / regions_warped : 0.0, key_transfers,
+        masks ? key_bytes / 1000.0 / masks : 0.0);
+  }
   if (!output.empty()) text += "\noutputs in " + output;
   if (metrics) text += "\n" + metrics->ToTable(class_names);
   return text;
+}
+
+std::string StreamSummary::ToJson() const {
+  const int64_t regions = regions_segmented + regions_warped;
+  std::string json = absl::StrFormat(
+      "{\"frames\": %d, \"masks\": %d, \"dropped\": %d, \"errors\": %d, "
+      "\"seconds\": %.3f, \"fps\": %.3f, \"latency_p50_ms\": %.2f, "
+      "\"latency_p95_ms\": %.2f, \"regions_segmented\": %d, "
+      "\"regions_warped\": %d, \"warped_fraction\": %.4f, "
+      "\"segmentation_ms_per_region\": %.3f, \"flow_ms_per_region\": %.3f, "
+      "\"key_transfers\": %d, \"key_bytes_per_frame\": %.1f",
+      frames_sent, masks, dropped, errors, seconds,
+      seconds > 0 ? masks / seconds : 0.0, latency_p50_ms, latency_p95_ms,
+      regions_segmented, regions_warped,
+      regions ? static_cast<double>(regions_warped) / regions : 0.0,
+      regions_segmented ? segmentation_ms / regions_segmented : 0.0,
+      regions_warped ? flow_ms / regions_warped : 0.0, key_transfers,
+      masks ? static_cast<double>(key_bytes) / masks : 0.0);
+  if (metrics) {
+    json += absl::StrFormat(", \"miou\": %.4f, \"pixel_accuracy\": %.4f",
+                            metrics->mean_iou, metrics->pixel_accuracy);
+  }
+  return json + "}";
 }
 
 absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
@@ -253,7 +287,16 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
     latencies.push_back(result.stats().latency_ms());
     for (const v1::RegionStats& region : result.stats().regions()) {
       ++summary.regions_per_worker[region.worker_id()];
+      if (region.path() == v1::PATH_FLOW) {
+        ++summary.regions_warped;
+        summary.flow_ms += region.compute_ms();
+      } else {
+        ++summary.regions_segmented;
+        summary.segmentation_ms += region.compute_ms();
+      }
     }
+    summary.key_transfers += result.stats().key_transfers();
+    summary.key_bytes += result.stats().key_bytes();
     if (sink) {
       absl::Status written =
           sink->Write(result.index(), frame ? *frame : Image(), *mask);

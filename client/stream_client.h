@@ -47,10 +47,19 @@ struct StreamSummary {
   double latency_p95_ms = 0;
   double latency_max_ms = 0;
   std::map<std::string, int> regions_per_worker;
+  // DVS: regions per path, keys forwarded by the master, worker time.
+  int64_t regions_segmented = 0;
+  int64_t regions_warped = 0;
+  int64_t key_transfers = 0;
+  int64_t key_bytes = 0;
+  double segmentation_ms = 0;  // summed worker compute per path
+  double flow_ms = 0;
   std::optional<SegmentationMetrics> metrics;  // with --gt
   std::vector<std::string> class_names;
   std::string output;
   std::string ToString() const;
+  // The same as one JSON object (figures only), for experiment scripts.
+  std::string ToJson() const;
 };
 
 // UNAVAILABLE when the master cannot be reached; the master's status when it

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# DVS results: runs a local master with 1, 2 and 4 workers and streams one
+# clip at each decision threshold (plus segmentation only), collecting fps,
+# accuracy against a ground truth (or a reference run), the share of regions
+# on each path and the key bytes moved. Writes CSV and prints a table.
+#
+#   bash scripts/dvs-sweep.sh                       # generated clip, synth
+#   TESSERA_SWEEP_SOURCE=../shared/data/video/highway_960x540_25fps.mp4 \
+#   TESSERA_SWEEP_MODEL=models/camvid.pt bash scripts/dvs-sweep.sh
+#
+# Without ground truth (a real video), the segmentation-only run of each
+# worker count is the reference: accuracy is then pixel agreement with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out="${TESSERA_SWEEP_OUT:-out/sweep}"
+model="${TESSERA_SWEEP_MODEL:-models/synth.pt}"
+frames="${TESSERA_SWEEP_FRAMES:-120}"
+workers_list="${TESSERA_SWEEP_WORKERS:-1 2 4}"
+thresholds="${TESSERA_SWEEP_THRESHOLDS:-70 80 85 90 94 96 98}"
+worker_threads="${TESSERA_SWEEP_THREADS:-1}"
+extra_stream_args=(${TESSERA_SWEEP_STREAM_ARGS:-})
+bin=build
+
+mkdir -p "$out"
+source="${TESSERA_SWEEP_SOURCE:-}"
+gt=""
+if [[ -z "$source" ]]; then
+  # Seed 600: a clip neither the model nor its decision network saw.
+  build/tools/tessera-synth --out="$out/clip" --frames="$frames" --width=480 \
+    --height=360 --seed=600 --scene_cut_every=60 >/dev/null
+  source="$out/clip/frames"
+  gt="$out/clip/labels"
+fi
+
+pids=()
+stop_cluster() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+trap stop_cluster EXIT
+
+start_cluster() {  # $1: worker count
+  rm -f "$out/master.port"
+  "$bin/master/tessera-master" --listen=127.0.0.1:0 \
+    --port_file="$out/master.port" >"$out/master.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [[ -s "$out/master.port" ]] && break; sleep 0.1; done
+  port=$(cat "$out/master.port")
+  for i in $(seq "$1"); do
+    "$bin/worker/tessera-worker" --master="127.0.0.1:$port" --model="$model" \
+      --threads="$worker_threads" --name="w$i" >"$out/worker-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for _ in $(seq 600); do
+    grep -q " $1 registered" "$out/master.log" && return 0
+    sleep 0.1
+  done
+  echo "dvs-sweep: workers did not register" >&2
+  exit 1
+}
+
+run() {  # $1: name, rest: tessera-stream flags
+  local name=$1
+  shift
+  "$bin/client/tessera-stream" --master="127.0.0.1:$port" --source="$source" \
+    --max_frames="$frames" --progress=false --overlay=none \
+    --summary_json="$out/$name.json" "${extra_stream_args[@]}" "$@" \
+    >"$out/$name.log" 2>&1
+}
+
+csv="$out/results.csv"
+echo "workers,threshold,fps,miou,pixel_accuracy,warped_fraction,seg_ms,flow_ms,key_kb_per_frame" >"$csv"
+for workers in $workers_list; do
+  start_cluster "$workers"
+  if [[ -n "$gt" ]]; then
+    run "w$workers-off" --dvs=off --gt="$gt"
+  else
+    rm -rf "$out/ref-w$workers"
+    run "w$workers-off" --dvs=off --output="$out/ref-w$workers"
+  fi
+  ref="${gt:-$out/ref-w$workers/labels}"
+  for t in off $thresholds; do
+    if [[ $t != off ]]; then
+      run "w$workers-t$t" --dvs=fixed --threshold="$t" --gt="$ref"
+    fi
+    python3 - "$out/w$workers-$([[ $t == off ]] && echo off || echo t$t).json" \
+      "$workers" "$t" >>"$csv" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(",".join([sys.argv[2], sys.argv[3], "%.2f" % r["fps"],
+                "%.2f" % (100 * r.get("miou", float("nan"))),
+                "%.2f" % (100 * r.get("pixel_accuracy", float("nan"))),
+                "%.3f" % r["warped_fraction"],
+                "%.2f" % r["segmentation_ms_per_region"],
+                "%.2f" % r["flow_ms_per_region"],
+                "%.1f" % (r["key_bytes_per_frame"] / 1000)]))
+PY
+  done
+  stop_cluster
+done
+column -s, -t "$csv"

@@ -1,0 +1,136 @@
+#include "tools/dn_dataset.h"
+
+#include <deque>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "common/frame_source.h"
+#include "common/split_stitch.h"
+#include "common/status_macros.h"
+#include "common/warp.h"
+#include "tools/synth_scene.h"
+
+namespace tessera::tools {
+namespace {
+
+class SourceClip final : public Clip {
+ public:
+  explicit SourceClip(std::unique_ptr<FrameSource> source)
+      : source_(std::move(source)) {}
+  absl::StatusOr<std::optional<Image>> Next() override {
+    return source_->Next();
+  }
+  std::string name() const override { return source_->description(); }
+
+ private:
+  std::unique_ptr<FrameSource> source_;
+};
+
+class SynthClip final : public Clip {
+ public:
+  SynthClip(std::unique_ptr<SynthScene> scene, std::string name)
+      : scene_(std::move(scene)), name_(std::move(name)) {}
+  absl::StatusOr<std::optional<Image>> Next() override {
+    absl::StatusOr<SynthFrame> frame = scene_->Next();
+    if (frame.status().code() == absl::StatusCode::kOutOfRange) {
+      return std::nullopt;
+    }
+    if (!frame.ok()) return frame.status();
+    return std::move(frame->image);
+  }
+  std::string name() const override { return name_; }
+
+ private:
+  std::unique_ptr<SynthScene> scene_;
+  std::string name_;
+};
+
+// One frame's regions with the segmentation path's answer for each.
+struct SegmentedFrame {
+  std::vector<Image> regions;
+  std::vector<worker::Segmentation> labels;
+};
+
+double Agreement(const LabelMap& a, const LabelMap& b) {
+  size_t same = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i)
+    same += a.pixels[i] == b.pixels[i];
+  return 100.0 * same / std::max<size_t>(1, a.pixels.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Clip>> OpenClip(const std::string& spec,
+                                               const ClipOptions& options) {
+  constexpr std::string_view kSynth = "synth:";
+  if (spec.rfind(kSynth, 0) == 0) {
+    uint64_t seed = 0;
+    if (!absl::SimpleAtoi(spec.substr(kSynth.size()), &seed)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("clip '%s': expected synth:SEED", spec));
+    }
+    SynthOptions synth;
+    synth.seed = seed;
+    synth.width = options.synth_size.width;
+    synth.height = options.synth_size.height;
+    synth.frames = options.max_frames > 0 ? options.max_frames : 60;
+    synth.scene_cut_every = options.synth_scene_cut_every;
+    ASSIGN_OR_RETURN(std::unique_ptr<SynthScene> scene,
+                     SynthScene::Create(synth));
+    return std::make_unique<SynthClip>(std::move(scene), spec);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<FrameSource> source,
+                   OpenFrameSource(spec, options.max_frames));
+  return std::make_unique<SourceClip>(std::move(source));
+}
+
+absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
+    Clip& clip, worker::Segmenter& segmenter, worker::OpticalFlow& flow,
+    const DnDatasetOptions& options) {
+  std::vector<DnSample> samples;
+  // The last max_gap + 1 frames, newest at the back.
+  std::deque<SegmentedFrame> window;
+  for (int t = 0;; ++t) {
+    ASSIGN_OR_RETURN(std::optional<Image> frame, clip.Next());
+    if (!frame) break;
+    ASSIGN_OR_RETURN(std::vector<Region> grid,
+                     MakeRegionGrid(frame->size(), options.grid));
+    SegmentedFrame current;
+    for (const Region& region : grid) {
+      current.regions.push_back(CropImage(*frame, region.area));
+      ASSIGN_OR_RETURN(worker::Segmentation seg,
+                       segmenter.Segment(current.regions.back(), true));
+      current.labels.push_back(std::move(seg));
+    }
+    window.push_back(std::move(current));
+    if (static_cast<int>(window.size()) > options.max_gap + 1) {
+      window.pop_front();
+    }
+    if (t % std::max(1, options.frame_step) != 0) continue;
+    const SegmentedFrame& now = window.back();
+    for (int gap = 0; gap < static_cast<int>(window.size()); ++gap) {
+      const SegmentedFrame& key = window[window.size() - 1 - gap];
+      for (size_t r = 0; r < now.regions.size(); ++r) {
+        if (key.regions[r].size() != now.regions[r].size()) continue;
+        ASSIGN_OR_RETURN(FlowField field,
+                         flow.Compute(now.regions[r], key.regions[r]));
+        ASSIGN_OR_RETURN(worker::DecisionFeatures features,
+                         worker::ComputeDecisionFeatures(
+                             now.regions[r], key.regions[r],
+                             key.labels[r].confidence, field, gap));
+        ASSIGN_OR_RETURN(LabelMap warped,
+                         WarpNearest(key.labels[r].labels, field));
+        DnSample sample;
+        sample.features = features.values;
+        sample.agreement =
+            static_cast<float>(Agreement(warped, now.labels[r].labels));
+        sample.gap = gap;
+        samples.push_back(sample);
+      }
+    }
+  }
+  return samples;
+}
+
+}  // namespace tessera::tools

@@ -1,0 +1,65 @@
+// The decision network's training set, built as the paper builds it: run
+// both paths on real (or generated) video, with the key 0..max_gap frames
+// before the current frame, and record per region the flow-path features and
+// the target: the percentage of pixels where the warped key labels agree
+// with the segmentation path's labels for the current region.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Clip> clip, OpenClip("synth:7", opts));
+//   ASSIGN_OR_RETURN(std::vector<DnSample> samples,
+//                    BuildDnSamples(*clip, *segmenter, *flow, options));
+#ifndef TESSERA_TOOLS_DN_DATASET_H_
+#define TESSERA_TOOLS_DN_DATASET_H_
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/image.h"
+#include "common/region_grid.h"
+#include "worker/decision_features.h"
+#include "worker/optical_flow.h"
+#include "worker/segmenter.h"
+
+namespace tessera::tools {
+
+struct DnSample {
+  std::array<float, worker::kDecisionFeatureCount> features{};
+  float agreement = 0;  // percent, the target
+  int gap = 0;          // frames between key and current
+};
+
+// Frames of one clip, in order.
+class Clip {
+ public:
+  virtual ~Clip() = default;
+  virtual absl::StatusOr<std::optional<Image>> Next() = 0;
+  virtual std::string name() const = 0;
+};
+
+struct ClipOptions {
+  int max_frames = 0;  // 0: the whole clip (synth: 60 frames)
+  Size synth_size{480, 360};
+  int synth_scene_cut_every = 0;
+};
+
+// `spec` is "synth:SEED" (a generated clip) or anything OpenFrameSource
+// takes (video file, image folder).
+absl::StatusOr<std::unique_ptr<Clip>> OpenClip(const std::string& spec,
+                                               const ClipOptions& options);
+
+struct DnDatasetOptions {
+  GridSpec grid{2, 2, 64};  // the deployment's regions
+  int max_gap = 12;         // keys 0..max_gap frames back
+  int frame_step = 1;       // use every k-th frame as a current frame
+};
+
+absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
+    Clip& clip, worker::Segmenter& segmenter, worker::OpticalFlow& flow,
+    const DnDatasetOptions& options);
+
+}  // namespace tessera::tools
+
+#endif  // TESSERA_TOOLS_DN_DATASET_H_

@@ -1,0 +1,223 @@
+// tessera-train-dn: builds the decision network's training set by running
+// the segmentation and flow paths on video (key 0..--max_gap frames back, per
+// region of the deployment's grid), fits the MLP, reports its mean absolute
+// error on held-out video and writes the .dn.json the worker loads.
+//
+//   tessera-train-dn --model=models/synth.pt --train=synth:1,synth:2
+//                    --val=synth:101 --out=models/synth.dn.json
+#include <ATen/Parallel.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/allocator_tuning.h"
+#include "common/flag_values.h"
+#include "tools/dn_dataset.h"
+#include "tools/dn_fit.h"
+#include "worker/decision_network.h"
+
+ABSL_FLAG(std::string, model, "", "segmentation model (.pt with its card)");
+ABSL_FLAG(std::vector<std::string>, train, {},
+          "training clips: video files, image folders or synth:SEED");
+ABSL_FLAG(std::vector<std::string>, val, {},
+          "held-out clips for model selection and the reported error");
+ABSL_FLAG(std::string, out, "",
+          "output .dn.json (default: the model's name with .dn.json)");
+ABSL_FLAG(std::string, name, "", "the network's name (default: from --out)");
+ABSL_FLAG(std::string, grid, "2x2", "region grid of the deployment, RxC");
+ABSL_FLAG(int, halo, 64, "region halo of the deployment, pixels");
+ABSL_FLAG(int, max_gap, 12, "keys 0..max_gap frames before the current one");
+ABSL_FLAG(int, frame_step, 1, "use every k-th frame as a current frame");
+ABSL_FLAG(int, max_frames, 0, "frames per clip (0: all; synth: 60)");
+ABSL_FLAG(std::string, synth_size, "480x360", "size of synth: clips, WxH");
+ABSL_FLAG(int, synth_scene_cut_every, 40, "frames per scene in synth: clips");
+ABSL_FLAG(std::string, flow, "dis", "flow backend: dis | torchscript");
+ABSL_FLAG(std::string, flow_preset, "ultrafast", "DIS preset");
+ABSL_FLAG(double, flow_scale, 0.5, "flow computed at this scale");
+ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
+ABSL_FLAG(int, threads, 2, "CPU threads");
+ABSL_FLAG(int, epochs, 100, "training epochs");
+ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
+ABSL_FLAG(std::string, samples_csv, "", "also write every sample here");
+
+namespace tessera::tools {
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "tessera-train-dn: %s\n", message.c_str());
+  return 2;
+}
+
+absl::StatusOr<std::vector<DnSample>> Collect(
+    const std::vector<std::string>& specs, worker::Segmenter& segmenter,
+    worker::OpticalFlow& flow, const ClipOptions& clip_options,
+    const DnDatasetOptions& options) {
+  std::vector<DnSample> all;
+  for (const std::string& spec : specs) {
+    absl::StatusOr<std::unique_ptr<Clip>> clip = OpenClip(spec, clip_options);
+    if (!clip.ok()) return clip.status();
+    absl::StatusOr<std::vector<DnSample>> samples =
+        BuildDnSamples(**clip, segmenter, flow, options);
+    if (!samples.ok()) {
+      return absl::Status(
+          samples.status().code(),
+          absl::StrFormat("%s: %s", spec, samples.status().message()));
+    }
+    double mean = 0;
+    for (const DnSample& s : *samples) mean += s.agreement;
+    std::printf("  %-40s %6zu samples, mean agreement %.2f %%\n", spec.c_str(),
+                samples->size(),
+                samples->empty() ? 0.0 : mean / samples->size());
+    std::fflush(stdout);
+    all.insert(all.end(), samples->begin(), samples->end());
+  }
+  return all;
+}
+
+void WriteCsv(const std::string& path, const std::vector<DnSample>& train,
+              const std::vector<DnSample>& val) {
+  std::ofstream csv(path);
+  csv << "set,gap,agreement";
+  for (const std::string& name : worker::DecisionFeatureNames()) {
+    csv << "," << name;
+  }
+  csv << "\n";
+  for (const auto* set : {&train, &val}) {
+    for (const DnSample& s : *set) {
+      csv << (set == &train ? "train" : "val") << "," << s.gap << ","
+          << s.agreement;
+      for (float f : s.features) csv << "," << f;
+      csv << "\n";
+    }
+  }
+}
+
+int Run(const std::string& command_line) {
+  const std::string model = absl::GetFlag(FLAGS_model);
+  if (model.empty()) return Fail("--model is required");
+  if (absl::GetFlag(FLAGS_train).empty() || absl::GetFlag(FLAGS_val).empty()) {
+    return Fail("--train and --val each need at least one clip");
+  }
+  absl::StatusOr<GridSpec> grid =
+      ParseGrid("--grid", absl::GetFlag(FLAGS_grid), absl::GetFlag(FLAGS_halo));
+  if (!grid.ok()) return Fail(std::string(grid.status().message()));
+  absl::StatusOr<Size> synth_size =
+      ParseSize("--synth_size", absl::GetFlag(FLAGS_synth_size));
+  if (!synth_size.ok()) return Fail(std::string(synth_size.status().message()));
+  DnFitOptions fit_options;
+  fit_options.epochs = absl::GetFlag(FLAGS_epochs);
+  fit_options.hidden.clear();
+  for (absl::string_view width :
+       absl::StrSplit(absl::GetFlag(FLAGS_hidden), ',')) {
+    int value = 0;
+    if (!absl::SimpleAtoi(width, &value) || value < 1) {
+      return Fail(absl::StrFormat("--hidden=%s: expected widths like 32,32",
+                                  absl::GetFlag(FLAGS_hidden)));
+    }
+    fit_options.hidden.push_back(value);
+  }
+  if (absl::GetFlag(FLAGS_max_gap) < 0 || absl::GetFlag(FLAGS_frame_step) < 1 ||
+      fit_options.epochs < 1 || absl::GetFlag(FLAGS_threads) < 1) {
+    return Fail(
+        "--max_gap must be >= 0, --frame_step, --epochs and --threads >= 1");
+  }
+
+  worker::SegmenterOptions segmenter_options;
+  segmenter_options.model_path = model;
+  segmenter_options.threads = absl::GetFlag(FLAGS_threads);
+  absl::StatusOr<std::unique_ptr<worker::Segmenter>> segmenter =
+      worker::CreateSegmenter(segmenter_options);
+  if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));
+  worker::OpticalFlowOptions flow_options;
+  flow_options.backend = absl::GetFlag(FLAGS_flow);
+  flow_options.preset = absl::GetFlag(FLAGS_flow_preset);
+  flow_options.scale = absl::GetFlag(FLAGS_flow_scale);
+  flow_options.model_path = absl::GetFlag(FLAGS_flow_model);
+  absl::StatusOr<std::unique_ptr<worker::OpticalFlow>> flow =
+      worker::CreateOpticalFlow(flow_options);
+  if (!flow.ok()) return Fail(std::string(flow.status().message()));
+  at::set_num_threads(absl::GetFlag(FLAGS_threads));
+
+  ClipOptions clip_options;
+  clip_options.max_frames = absl::GetFlag(FLAGS_max_frames);
+  clip_options.synth_size = *synth_size;
+  clip_options.synth_scene_cut_every =
+      absl::GetFlag(FLAGS_synth_scene_cut_every);
+  DnDatasetOptions options;
+  options.grid = *grid;
+  options.max_gap = absl::GetFlag(FLAGS_max_gap);
+  options.frame_step = absl::GetFlag(FLAGS_frame_step);
+
+  std::printf("training clips (%s, flow %s):\n",
+              (*segmenter)->model_name().c_str(), (*flow)->name().c_str());
+  absl::StatusOr<std::vector<DnSample>> train = Collect(
+      absl::GetFlag(FLAGS_train), **segmenter, **flow, clip_options, options);
+  if (!train.ok()) return Fail(std::string(train.status().message()));
+  std::printf("held-out clips:\n");
+  absl::StatusOr<std::vector<DnSample>> val = Collect(
+      absl::GetFlag(FLAGS_val), **segmenter, **flow, clip_options, options);
+  if (!val.ok()) return Fail(std::string(val.status().message()));
+  if (!absl::GetFlag(FLAGS_samples_csv).empty()) {
+    WriteCsv(absl::GetFlag(FLAGS_samples_csv), *train, *val);
+  }
+
+  absl::StatusOr<DnFit> fit = FitDecisionNetwork(*train, *val, fit_options);
+  if (!fit.ok()) return Fail(std::string(fit.status().message()));
+  const std::string out = absl::GetFlag(FLAGS_out).empty()
+                              ? worker::DecisionNetworkPathFor(model)
+                              : absl::GetFlag(FLAGS_out);
+  std::string name = absl::GetFlag(FLAGS_name);
+  if (name.empty()) {
+    name = out.substr(out.find_last_of('/') + 1);
+    name = name.substr(0, name.find('.'));
+  }
+  fit->spec.set_name(name);
+  fit->spec.set_description(absl::StrFormat(
+      "DVSNet decision network for %s: %d train / %d held-out region "
+      "samples, keys 0..%d frames back, grid %s",
+      (*segmenter)->model_name(), train->size(), val->size(), options.max_gap,
+      options.grid.ToString()));
+  fit->spec.set_segmentation_model((*segmenter)->model_name());
+  fit->spec.set_flow((*flow)->name());
+  fit->spec.set_training(command_line);
+  if (absl::Status saved = worker::SaveDecisionNetwork(fit->spec, out);
+      !saved.ok()) {
+    return Fail(std::string(saved.message()));
+  }
+  std::printf(
+      "decision network %s: best epoch %d; MAE train %.2f, held-out %.2f "
+      "points (predicting the mean: %.2f)\n",
+      out.c_str(), fit->best_epoch, fit->train_mae, fit->val_mae,
+      fit->val_mae_of_mean);
+  std::vector<std::string> by_gap;
+  for (size_t g = 0; g < fit->val_mae_by_gap.size(); ++g) {
+    by_gap.push_back(absl::StrFormat("%d:%.2f", g, fit->val_mae_by_gap[g]));
+  }
+  std::printf("held-out MAE by key gap: %s\n",
+              absl::StrJoin(by_gap, " ").c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace tessera::tools
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "tessera-train-dn --model=models/synth.pt --train=synth:1,synth:2 "
+      "--val=synth:101");
+  std::vector<std::string> args(argv, argv + argc);
+  std::string command_line = "tessera-train-dn";
+  for (int i = 1; i < argc; ++i) command_line += " " + args[i];
+  absl::ParseCommandLine(argc, argv);
+  tessera::KeepLargeAllocations();
+  return tessera::tools::Run(command_line);
+}
