@@ -261,5 +261,56 @@ TEST(SchedulerTest, RejectsBadWorkers) {
   EXPECT_THAT(slow.message(), HasSubstr("must be positive"));
 }
 
+// Key affinity: worker 1 holds the keys of regions 0 and 1, worker 2 those
+// of regions 2 and 3.
+bool HoldsKey(WorkerId worker, const JobKey& job) {
+  return worker == 1 ? job.region < 2 : job.region >= 2;
+}
+
+TEST(SchedulerAffinityTest, FreeWorkersTakeTheRegionsWhoseKeysTheyHold) {
+  Scheduler scheduler({.max_in_flight_per_worker = 1});
+  scheduler.SetAffinity(HoldsKey);
+  ASSERT_TRUE(scheduler.AddWorker(1, {"w1", 10, 1}, kStart).ok());
+  ASSERT_TRUE(scheduler.AddWorker(2, {"w2", 10, 1}, kStart).ok());
+  // Queue order puts w2's regions first.
+  for (int r : {2, 3, 0, 1}) scheduler.Enqueue(Job(1, 0, r));
+  std::vector<Assignment> sent = scheduler.Dispatch(kStart);
+  ASSERT_EQ(sent.size(), 2u);
+  for (const Assignment& a : sent) {
+    EXPECT_TRUE(HoldsKey(a.worker, a.job))
+        << "region " << a.job.region << " went to worker " << a.worker;
+  }
+}
+
+TEST(SchedulerAffinityTest, AffinityNeverLeavesAWorkerIdleWhileJobsWait) {
+  Scheduler scheduler({.max_in_flight_per_worker = 2});
+  // Worker 1 holds every key; worker 2 none.
+  scheduler.SetAffinity(
+      [](WorkerId worker, const JobKey&) { return worker == 1; });
+  ASSERT_TRUE(scheduler.AddWorker(1, {"keyed", 10, 2}, kStart).ok());
+  ASSERT_TRUE(scheduler.AddWorker(2, {"bare", 10, 2}, kStart).ok());
+  for (int r = 0; r < 8; ++r) scheduler.Enqueue(Job(1, 0, r));
+  std::vector<Assignment> sent = scheduler.Dispatch(kStart);
+  std::map<WorkerId, int> per_worker;
+  for (const Assignment& a : sent) ++per_worker[a.worker];
+  EXPECT_EQ(per_worker[1], 2);
+  EXPECT_EQ(per_worker[2], 2) << "the worker without keys was left idle";
+  EXPECT_EQ(scheduler.queued_jobs(), 4u);
+}
+
+TEST(SchedulerAffinityTest, AffinityDoesNotOutweighAMuchFasterWorker) {
+  Scheduler scheduler({.max_in_flight_per_worker = 1, .affinity_slack = 1.0});
+  scheduler.SetAffinity([](WorkerId worker, const JobKey&) {
+    return worker == 2;  // only the slow one holds the key
+  });
+  ASSERT_TRUE(scheduler.AddWorker(1, {"fast", 100, 1}, kStart).ok());
+  ASSERT_TRUE(scheduler.AddWorker(2, {"slow", 5, 1}, kStart).ok());
+  scheduler.Enqueue(Job(1, 0, 0));
+  std::vector<Assignment> sent = scheduler.Dispatch(kStart);
+  ASSERT_EQ(sent.size(), 1u);
+  // 20x slower is past a slack of 2x the best expected finish.
+  EXPECT_EQ(sent[0].worker, 1u);
+}
+
 }  // namespace
 }  // namespace tessera::master

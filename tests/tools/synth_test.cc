@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/flow_field.h"
+#include "common/warp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/synth_output.h"
@@ -132,6 +134,32 @@ TEST(SynthSceneTest, FlowCarriesLabelsFromThePreviousFrame) {
     // A sanity bound so the test cannot pass by occluding everything.
     EXPECT_GT(visible, static_cast<int64_t>(w) * h * 8 / 10) << "frame " << t;
     EXPECT_GT(moving, visible / 4) << "frame " << t;  // the camera moves
+    EXPECT_GE(static_cast<double>(agree) / visible, 0.98) << "frame " << t;
+  }
+}
+
+// The flow path's own warp (common/warp.h) driven by the generator's exact
+// flow: it must carry frame t-1's labels onto frame t away from occlusions
+// (the flow path's accuracy ceiling, before any flow estimation error).
+TEST(SynthSceneTest, TheFlowPathWarpReproducesTheNextLabels) {
+  const std::vector<SynthFrame>& clip = DefaultClip();
+  const int w = clip[0].labels.width;
+  const int h = clip[0].labels.height;
+  for (size_t t = 1; t < clip.size(); ++t) {
+    FlowField flow;
+    flow.width = w;
+    flow.height = h;
+    flow.vectors = clip[t].flow;
+    absl::StatusOr<Image> warped = WarpNearest(clip[t - 1].labels, flow);
+    ASSERT_TRUE(warped.ok()) << warped.status();
+    int64_t visible = 0;
+    int64_t agree = 0;
+    for (size_t p = 0; p < warped->pixels.size(); ++p) {
+      if (clip[t].occlusion.pixels[p] != 0) continue;
+      ++visible;
+      agree += warped->pixels[p] == clip[t].labels.pixels[p];
+    }
+    EXPECT_GT(visible, static_cast<int64_t>(w) * h * 8 / 10) << "frame " << t;
     EXPECT_GE(static_cast<double>(agree) / visible, 0.98) << "frame " << t;
   }
 }

@@ -1,0 +1,225 @@
+// The worker's DVS pieces: the shipped decision network against the scores
+// recorded when it was trained, the local key buffer, and RegionProcessor's
+// path choice (key age limit, thresholds, forwarded keys) with real DIS
+// flow and the shipped decision network.
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "worker/decision_network.h"
+#include "worker/local_key_buffer.h"
+#include "worker/optical_flow.h"
+#include "worker/region_processor.h"
+
+namespace tessera::worker {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kDnPath = std::string(TESSERA_MODELS_DIR) + "/synth.dn.json";
+
+TEST(DecisionNetworkTest, ShippedNetworkGivesItsRecordedScores) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
+      LoadDecisionNetwork(kDnPath);
+  ASSERT_TRUE(dn.ok()) << dn.status();
+  const v1::DecisionNetwork& spec = (*dn)->spec();
+  ASSERT_GE(spec.reference_size(), 4);
+  for (const auto& reference : spec.reference()) {
+    ASSERT_EQ(reference.features_size(), kDecisionFeatureCount);
+    DecisionFeatures features;
+    for (int i = 0; i < kDecisionFeatureCount; ++i) {
+      features.values[i] = reference.features(i);
+    }
+    const float score = (*dn)->Score(features);
+    EXPECT_NEAR(score, reference.score(), 1e-3);
+    EXPECT_GE(score, 0);
+    EXPECT_LE(score, 100);
+  }
+}
+
+TEST(DecisionNetworkTest, MissingAndBrokenFilesAreNamed) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> missing =
+      LoadDecisionNetwork("/nonexistent/x.dn.json");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/x.dn.json"));
+
+  const std::string broken =
+      (std::filesystem::temp_directory_path() /
+       ("broken-" + std::to_string(getpid()) + ".dn.json"))
+          .string();
+  std::ofstream(broken) << "{\"layers\": [";
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> bad =
+      LoadDecisionNetwork(broken);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr(broken));
+  std::filesystem::remove(broken);
+}
+
+std::shared_ptr<KeyFrame> KeyAt(uint64_t frame) {
+  auto key = std::make_shared<KeyFrame>();
+  key->frame_index = frame;
+  return key;
+}
+
+TEST(LocalKeyBufferTest, KeepsTheNewerKeyOfARegion) {
+  LocalKeyBuffer keys(4);
+  EXPECT_TRUE(keys.Offer("s", 0, KeyAt(5)));
+  EXPECT_FALSE(keys.Offer("s", 0, KeyAt(3)));  // older: refused
+  EXPECT_EQ(keys.Find("s", 0)->frame_index, 5u);
+  EXPECT_TRUE(keys.Offer("s", 0, KeyAt(8)));
+  EXPECT_EQ(keys.Find("s", 0)->frame_index, 8u);
+  EXPECT_EQ(keys.Find("s", 1), nullptr);
+  EXPECT_EQ(keys.Find("other", 0), nullptr);
+}
+
+TEST(LocalKeyBufferTest, EvictsTheLeastRecentlyUsedWhenFull) {
+  LocalKeyBuffer keys(2);
+  keys.Offer("s", 0, KeyAt(1));
+  keys.Offer("s", 1, KeyAt(1));
+  ASSERT_NE(keys.Find("s", 0), nullptr);  // region 0 used last
+  keys.Offer("s", 2, KeyAt(1));
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_NE(keys.Find("s", 0), nullptr);
+  EXPECT_EQ(keys.Find("s", 1), nullptr);
+  EXPECT_NE(keys.Find("s", 2), nullptr);
+}
+
+// A textured region and the same region shifted right by `shift` pixels.
+Image Texture(int width, int height, int shift) {
+  Image image = Image::Create(width, height, 3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const int u = x - shift;
+      for (int c = 0; c < 3; ++c) {
+        image.at(x, y)[c] =
+            static_cast<uint8_t>(((u / 6 + y / 6) % 2) * 160 + 40 * c + u % 7);
+      }
+    }
+  }
+  return image;
+}
+
+class FlowPathProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    segmenter_ = *CreateSegmenter({.backend = "null", .null_classes = 11});
+    absl::StatusOr<std::unique_ptr<OpticalFlow>> flow =
+        CreateOpticalFlow({.backend = "dis"});
+    ASSERT_TRUE(flow.ok()) << flow.status();
+    flow_ = *std::move(flow);
+    absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
+        LoadDecisionNetwork(kDnPath);
+    ASSERT_TRUE(dn.ok()) << dn.status();
+    dn_ = *std::move(dn);
+    path_ = std::make_unique<FlowPath>(*flow_, *dn_);
+  }
+
+  absl::StatusOr<RegionResultOut> Run(RegionProcessor& processor,
+                                      uint64_t frame, const Image& image,
+                                      RegionPolicyIn policy) {
+    raw_ = std::string(image.pixels.begin(), image.pixels.end());
+    return processor.Process({.task = frame + 1,
+                              .stream = "cam",
+                              .region = 1,
+                              .frame_index = frame,
+                              .image_bytes = raw_,
+                              .encoding = Encoding::kRaw,
+                              .declared = {image.width, image.height, 3},
+                              .policy = policy});
+  }
+
+  std::unique_ptr<Segmenter> segmenter_;
+  std::unique_ptr<OpticalFlow> flow_;
+  std::unique_ptr<DecisionNetwork> dn_;
+  std::unique_ptr<FlowPath> path_;
+  std::string raw_;
+};
+
+constexpr RegionPolicyIn kAnyScore{
+    .allow_flow = true, .threshold = 0, .max_key_age = 12, .keep_key = true};
+
+TEST_F(FlowPathProcessorTest, WarpsFromItsKeyOnlyWithinTheKeyAgeLimit) {
+  RegionProcessor processor(*segmenter_, {}, path_.get());
+  absl::StatusOr<RegionResultOut> first =
+      Run(processor, 0, Texture(96, 64, 0), kAnyScore);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->flow_path) << "frame 0 has no key to warp";
+  EXPECT_EQ(processor.keys().Find("cam", 1)->frame_index, 0u);
+
+  absl::StatusOr<RegionResultOut> near =
+      Run(processor, 3, Texture(96, 64, 2), kAnyScore);
+  ASSERT_TRUE(near.ok()) << near.status();
+  EXPECT_TRUE(near->flow_path);
+  EXPECT_EQ(near->key_frame_index, 0u);
+  EXPECT_GE(near->score, 0);
+
+  // 13 frames after its key: too old to warp, whatever the score.
+  absl::StatusOr<RegionResultOut> far =
+      Run(processor, 13, Texture(96, 64, 2), kAnyScore);
+  ASSERT_TRUE(far.ok()) << far.status();
+  EXPECT_FALSE(far->flow_path);
+  EXPECT_EQ(processor.keys().Find("cam", 1)->frame_index, 13u)
+      << "a segmented region becomes the key";
+}
+
+TEST_F(FlowPathProcessorTest, SegmentsBelowTheThresholdOrWhenFlowIsNotAllowed) {
+  RegionProcessor processor(*segmenter_, {}, path_.get());
+  ASSERT_TRUE(Run(processor, 0, Texture(96, 64, 0), kAnyScore).ok());
+  RegionPolicyIn strict = kAnyScore;
+  strict.threshold = 100.5f;  // no score reaches it
+  absl::StatusOr<RegionResultOut> out =
+      Run(processor, 1, Texture(96, 64, 1), strict);
+  ASSERT_TRUE(out.ok());
+  EXPECT_FALSE(out->flow_path);
+  EXPECT_GE(out->score, 0) << "the score still travels back";
+
+  RegionPolicyIn no_flow = kAnyScore;
+  no_flow.allow_flow = false;
+  out = Run(processor, 2, Texture(96, 64, 1), no_flow);
+  ASSERT_TRUE(out.ok());
+  EXPECT_FALSE(out->flow_path);
+  EXPECT_EQ(out->score, -1) << "no decision asked";
+}
+
+TEST_F(FlowPathProcessorTest, InstallsAForwardedKeyAndWarpsFromIt) {
+  RegionProcessor processor(*segmenter_, {}, path_.get());
+  const Image key_image = Texture(96, 64, 0);
+  LabelMap key_labels = LabelMap::Create(96, 64, 1);
+  for (int x = 0; x < 96; ++x) {
+    for (int y = 0; y < 64; ++y) key_labels.at(x, y)[0] = x < 48 ? 3 : 8;
+  }
+  const std::string image_bytes(key_image.pixels.begin(),
+                                key_image.pixels.end());
+  const std::string label_bytes(key_labels.pixels.begin(),
+                                key_labels.pixels.end());
+  const Image current = Texture(96, 64, 0);
+  raw_ = std::string(current.pixels.begin(), current.pixels.end());
+  RegionTaskIn task{.task = 9,
+                    .stream = "cam",
+                    .region = 1,
+                    .frame_index = 7,
+                    .image_bytes = raw_,
+                    .encoding = Encoding::kRaw,
+                    .declared = {96, 64, 3},
+                    .policy = kAnyScore};
+  task.key = KeyIn{.frame_index = 5,
+                   .image = {image_bytes, Encoding::kRaw, {96, 64, 3}},
+                   .labels = {label_bytes, Encoding::kRaw, {96, 64, 1}}};
+  absl::StatusOr<RegionResultOut> out = processor.Process(task);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->flow_path);
+  EXPECT_EQ(out->key_frame_index, 5u);
+  // The same picture: the warp hands back the key's labels.
+  EXPECT_EQ(out->labels, label_bytes);
+
+  // A forwarded key whose labels are the wrong size is refused by name.
+  task.key->labels.bytes = std::string_view(label_bytes).substr(0, 100);
+  absl::StatusOr<RegionResultOut> bad = processor.Process(task);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("forwarded key of frame 5"));
+}
+
+}  // namespace
+}  // namespace tessera::worker
