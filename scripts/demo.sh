@@ -10,6 +10,8 @@
 #   # the shipped CamVid model on any video (no ground truth then):
 #   TESSERA_DEMO_MODEL=models/camvid.pt TESSERA_DEMO_SOURCE=clip.mp4 \
 #     bash scripts/demo.sh
+#   # extra tessera-stream flags, e.g. segmentation only (no flow path):
+#   TESSERA_DEMO_STREAM_ARGS="--dvs=off" bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,7 @@ mkdir -p "$out"
 rm -rf "$out/result" "$out/master.port"
 
 source="${TESSERA_DEMO_SOURCE:-}"
-stream_args=()
+stream_args=(${TESSERA_DEMO_STREAM_ARGS:-})
 if [[ -z "$source" ]]; then
   # Seed 500 is not among the clips the shipped synth model was trained on.
   echo "demo: generating a ${frames}-frame 480x360 clip in $out/clip"
