@@ -42,7 +42,8 @@ ABSL_FLAG(std::string, synth_size, "480x360", "size of synth: clips, WxH");
 ABSL_FLAG(int, synth_scene_cut_every, 40, "frames per scene in synth: clips");
 ABSL_FLAG(std::string, flow, "dis", "flow backend: dis | torchscript");
 ABSL_FLAG(std::string, flow_preset, "ultrafast", "DIS preset");
-ABSL_FLAG(double, flow_scale, 0.5, "flow computed at this scale");
+ABSL_FLAG(double, flow_scale, 1.0,
+          "flow computed at this scale (the worker's --flow_scale)");
 ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
 ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");

@@ -41,7 +41,7 @@ ABSL_FLAG(std::string, flow, "dis",
           "every region)");
 ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
-ABSL_FLAG(double, flow_scale, 0.5,
+ABSL_FLAG(double, flow_scale, 1.0,
           "compute flow on regions scaled by this factor (0 < s <= 1)");
 ABSL_FLAG(std::string, flow_model, "",
           "TorchScript flow network for --flow=torchscript");

@@ -22,9 +22,10 @@ struct OpticalFlowOptions {
   // DIS preset: "ultrafast", "fast" or "medium".
   std::string preset = "ultrafast";
   // Flow is computed on images scaled by this factor (0 < scale <= 1) and
-  // resized back: half resolution costs a quarter and loses little, since
-  // the key's labels only need to land within a pixel or two.
-  double scale = 0.5;
+  // resized back. Full resolution is the default: on generated clips, half
+  // resolution saved 1.3 ms per region but cost 1.8 mIoU at the same share
+  // of warped regions (small objects' motion is lost; BENCHMARKS.md).
+  double scale = 1.0;
   // torchscript: a module `forward(current, key) -> flow` taking two
   // [1, 3, H, W] float RGB tensors in 0..1 and returning [1, 2, h, w]
   // backward flow in pixels of its own h x w grid (any h, w).
