@@ -14,18 +14,58 @@
 namespace tessera::tools {
 namespace {
 
+// Frames [first, end) of a source (end 0: to the source's end).
 class SourceClip final : public Clip {
  public:
-  explicit SourceClip(std::unique_ptr<FrameSource> source)
-      : source_(std::move(source)) {}
+  SourceClip(std::unique_ptr<FrameSource> source, std::string spec,
+             int64_t first, int64_t end)
+      : source_(std::move(source)),
+        spec_(std::move(spec)),
+        first_(first),
+        end_(end) {}
   absl::StatusOr<std::optional<Image>> Next() override {
+    for (; position_ < first_; ++position_) {
+      ASSIGN_OR_RETURN(std::optional<Image> skipped, source_->Next());
+      if (!skipped) return std::nullopt;
+    }
+    if (end_ > 0 && position_ >= end_) return std::nullopt;
+    ++position_;
     return source_->Next();
   }
-  std::string name() const override { return source_->description(); }
+  std::string name() const override { return spec_; }
 
  private:
   std::unique_ptr<FrameSource> source_;
+  std::string spec_;
+  int64_t first_;
+  int64_t end_;
+  int64_t position_ = 0;
 };
+
+// Splits "PATH@FROM:TO" into PATH and the frame range [FROM, TO). A spec
+// whose text after its last '@' is not two numbers joined by ':' is all path
+// (an rtsp://user@host URL).
+absl::Status ParseRange(const std::string& spec, std::string& path,
+                        int64_t& first, int64_t& end) {
+  path = spec;
+  first = end = 0;
+  const size_t at = spec.rfind('@');
+  if (at == std::string::npos) return absl::OkStatus();
+  const std::string range = spec.substr(at + 1);
+  const size_t colon = range.find(':');
+  const bool numeric =
+      colon != std::string::npos && colon > 0 && colon + 1 < range.size() &&
+      range.find_first_not_of("-0123456789:") == std::string::npos;
+  if (!numeric) return absl::OkStatus();
+  if (!absl::SimpleAtoi(range.substr(0, colon), &first) ||
+      !absl::SimpleAtoi(range.substr(colon + 1), &end) || first < 0 ||
+      end <= first) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "clip '%s': a frame range is @FROM:TO with 0 <= FROM < TO", spec));
+  }
+  path = spec.substr(0, at);
+  return absl::OkStatus();
+}
 
 class SynthClip final : public Clip {
  public:
@@ -80,9 +120,17 @@ absl::StatusOr<std::unique_ptr<Clip>> OpenClip(const std::string& spec,
                      SynthScene::Create(synth));
     return std::make_unique<SynthClip>(std::move(scene), spec);
   }
+  std::string path;
+  int64_t first = 0;
+  int64_t end = 0;
+  RETURN_IF_ERROR(ParseRange(spec, path, first, end));
+  if (options.max_frames > 0 &&
+      (end == 0 || end > first + options.max_frames)) {
+    end = first + options.max_frames;
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<FrameSource> source,
-                   OpenFrameSource(spec, options.max_frames));
-  return std::make_unique<SourceClip>(std::move(source));
+                   OpenFrameSource(path, 0));
+  return std::make_unique<SourceClip>(std::move(source), spec, first, end);
 }
 
 absl::StatusOr<std::vector<DnSample>> BuildDnSamples(

@@ -46,7 +46,9 @@ struct ClipOptions {
 };
 
 // `spec` is "synth:SEED" (a generated clip) or anything OpenFrameSource
-// takes (video file, image folder).
+// takes (video file, image folder), optionally with a frame range
+// "PATH@FROM:TO" (frames FROM..TO-1), so one video can give a training and
+// a held-out part. INVALID_ARGUMENT for a malformed spec or range.
 absl::StatusOr<std::unique_ptr<Clip>> OpenClip(const std::string& spec,
                                                const ClipOptions& options);
 
