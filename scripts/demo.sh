@@ -12,6 +12,8 @@
 #     bash scripts/demo.sh
 #   # extra tessera-stream flags, e.g. segmentation only (no flow path):
 #   TESSERA_DEMO_STREAM_ARGS="--dvs=off" bash scripts/demo.sh
+#   # extra tessera-worker flags, e.g. finer optical flow:
+#   TESSERA_DEMO_WORKER_ARGS="--flow_preset=fast" bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,7 @@ rm -rf "$out/result" "$out/master.port"
 
 source="${TESSERA_DEMO_SOURCE:-}"
 stream_args=(${TESSERA_DEMO_STREAM_ARGS:-})
+worker_args=(${TESSERA_DEMO_WORKER_ARGS:-})
 if [[ -z "$source" ]]; then
   # Seed 500 is not among the clips the shipped synth model was trained on.
   echo "demo: generating a ${frames}-frame 480x360 clip in $out/clip"
@@ -55,7 +58,8 @@ echo "demo: master listening on 127.0.0.1:$port (log: $out/master.log)"
 
 for i in 1 2; do
   "$bin/worker/tessera-worker" --master="127.0.0.1:$port" --model="$model" \
-    --threads=1 --name="worker-$i" >"$out/worker-$i.log" 2>&1 &
+    --threads=1 --name="worker-$i" "${worker_args[@]}" \
+    >"$out/worker-$i.log" 2>&1 &
   pids+=($!)
 done
 for _ in $(seq 300); do
