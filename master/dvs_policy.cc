@@ -22,9 +22,17 @@ absl::Status ValidateDvs(const DvsSettings& settings) {
     return absl::InvalidArgumentError(
         absl::StrFormat("key gap %d is negative", settings.key_gap));
   }
-  if (settings.max_key_age < 0) {
+  if (settings.max_key_age < 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max key age %d is below 1 frame (to never warp, turn DVS off)",
+        settings.max_key_age));
+  }
+  if (settings.key_gap >= settings.max_key_age) {
+    // A worker would keep a key it may not warp from while a newer one
+    // exists at the master.
     return absl::InvalidArgumentError(
-        absl::StrFormat("max key age %d is negative", settings.max_key_age));
+        absl::StrFormat("key gap %d must be below the max key age %d",
+                        settings.key_gap, settings.max_key_age));
   }
   return absl::OkStatus();
 }

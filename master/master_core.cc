@@ -102,6 +102,14 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
         result.labels.channels, conf.width, conf.height, conf.channels,
         region.area.width, region.area.height));
   }
+  if (absl::Status warp = CheckWarpLocked(worker, stream, *frame, result);
+      !warp.ok()) {
+    HandleRevokedLocked({scheduler_.Retry(done->job, done->attempt)},
+                        "bad flow-path result");
+    DispatchLocked(now);
+    return absl::InvalidArgumentError(
+        absl::StrFormat("task %d: %s", result.task, warp.message()));
+  }
   RegionStat& stat = frame->stats[done->job.region];
   stat.worker = workers_.count(worker) ? workers_.at(worker).hello.name : "";
   stat.path = result.path;
@@ -232,9 +240,15 @@ void MasterCore::AddDvsLocked(const Assignment& assignment,
   task.policy.threshold = stream.thresholds.Get(region);
   task.policy.max_key_age = dvs.max_key_age;
   task.policy.keep_key = true;
+  const KeySlot slot{assignment.job.stream, region};
+  const std::shared_ptr<const StoredKey> newest = keys_.Newest(slot);
+  const EncodedImage& payload = frame.payloads[region];
+  if (newest == nullptr || newest->image.width != payload.width ||
+      newest->image.height != payload.height) {
+    return;  // no key yet, or one of another size (the stream changed size)
+  }
   task.key =
-      keys_.KeyToForward(assignment.worker, {assignment.job.stream, region},
-                         frame.index, dvs.key_gap);
+      keys_.KeyToForward(assignment.worker, slot, frame.index, dvs.key_gap);
   if (task.key) {
     const size_t bytes = task.key->bytes();
     frame.stats[region].key_bytes_sent += static_cast<int64_t>(bytes);
@@ -242,6 +256,29 @@ void MasterCore::AddDvsLocked(const Assignment& assignment,
     ++counters_.key_transfers;
     counters_.key_bytes_sent += bytes;
   }
+}
+
+absl::Status MasterCore::CheckWarpLocked(WorkerId worker,
+                                         const StreamState& stream,
+                                         const PendingFrame& frame,
+                                         const RegionResultIn& result) const {
+  if (result.path != RegionPath::kFlow) return absl::OkStatus();
+  const DvsSettings& dvs = stream.handle.settings.dvs;
+  auto entry = workers_.find(worker);
+  if (dvs.mode == DvsMode::kOff || entry == workers_.end() ||
+      !entry->second.hello.flow_path) {
+    return absl::InvalidArgumentError(
+        "took the flow path, which its task did not allow");
+  }
+  if (result.key_frame_index > frame.index ||
+      frame.index - result.key_frame_index >
+          static_cast<uint64_t>(dvs.max_key_age)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "frame %d warped from the key of frame %d (allowed: keys 0..%d "
+        "frames older)",
+        frame.index, result.key_frame_index, dvs.max_key_age));
+  }
+  return absl::OkStatus();
 }
 
 void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
@@ -252,9 +289,8 @@ void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
   stat.score = result.score;
   if (warped) {
     ++counters_.regions_warped;
-    stat.key_age = static_cast<int>(frame.index > result.key_frame_index
-                                        ? frame.index - result.key_frame_index
-                                        : result.key_frame_index - frame.index);
+    // CheckWarpLocked bounded it by max_key_age.
+    stat.key_age = static_cast<int>(frame.index - result.key_frame_index);
   } else {
     ++counters_.regions_segmented;
   }
@@ -264,8 +300,16 @@ void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
       !entry->second.hello.flow_path) {
     return;
   }
-  stream.thresholds.Update(job.region, warped);
-  if (warped || !frame.payloads[job.region].bytes) return;
+  // The dynamic threshold follows the decision network's decisions only: a
+  // region segmented because it had no usable key (score -1) says nothing
+  // about the threshold.
+  if (warped || result.score >= 0) stream.thresholds.Update(job.region, warped);
+  // A key needs the region's pixels and the confidence the decision
+  // features read; a result without them is used for the mask only.
+  if (warped || !frame.payloads[job.region].bytes ||
+      !result.confidence_wire.bytes || result.confidence_wire.bytes->empty()) {
+    return;
+  }
   auto key = std::make_shared<StoredKey>();
   key->frame_index = frame.index;
   key->image = frame.payloads[job.region];

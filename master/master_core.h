@@ -197,6 +197,12 @@ class MasterCore {
                              StreamState& stream, PendingFrame& frame,
                              const RegionResultIn& result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // INVALID_ARGUMENT when a result claims a warp its task did not allow, or
+  // from a key outside 0..max_key_age frames before the frame.
+  absl::Status CheckWarpLocked(WorkerId worker, const StreamState& stream,
+                               const PendingFrame& frame,
+                               const RegionResultIn& result) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Time Now() const;
 
   const MasterOptions options_;

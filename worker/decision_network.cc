@@ -1,6 +1,7 @@
 #include "worker/decision_network.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -39,7 +40,8 @@ class MlpDecisionNetwork final : public DecisionNetwork {
       }
       in.swap(out);
     }
-    return std::clamp(in[0], 0.0f, 100.0f);
+    // NaN (a corrupt input) scores 0: it must never pass a threshold.
+    return std::isfinite(in[0]) ? std::clamp(in[0], 0.0f, 100.0f) : 0.0f;
   }
 
   const v1::DecisionNetwork& spec() const override { return spec_; }

@@ -1,5 +1,7 @@
 #include "worker/flow_path.h"
 
+#include <cmath>
+
 #include "absl/strings/str_format.h"
 #include "common/warp.h"
 
@@ -17,6 +19,15 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
   absl::StatusOr<FlowField> flow = flow_.Compute(current, key.image);
   if (!flow.ok()) return flow.status();
   estimate.flow = *std::move(flow);
+  // A learned flow network can emit NaN or inf (fp16 overflow); sampling
+  // at such a point would read outside the image.
+  for (const float v : estimate.flow.vectors) {
+    if (!std::isfinite(v)) {
+      return absl::InternalError(absl::StrFormat(
+          "optical flow %s returned a non-finite vector for a %dx%d region",
+          flow_.name(), current.width, current.height));
+    }
+  }
   absl::StatusOr<DecisionFeatures> features = ComputeDecisionFeatures(
       current, key.image, key.confidence, estimate.flow, key_age);
   if (!features.ok()) return features.status();

@@ -109,11 +109,11 @@ absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
   if (!task.policy.allow_flow || flow_path_ == nullptr) return attempt;
   std::shared_ptr<const KeyFrame> key = keys_.Find(task.stream, task.region);
   if (key == nullptr || key->image.size() != region.size()) return attempt;
-  const uint64_t age = task.frame_index > key->frame_index
-                           ? task.frame_index - key->frame_index
-                           : key->frame_index - task.frame_index;
-  if (task.policy.max_key_age > 0 &&
-      age > static_cast<uint64_t>(task.policy.max_key_age)) {
+  // A requeued older frame can meet a newer key: the decision network only
+  // knows keys from the past, so such a region is segmented.
+  if (key->frame_index > task.frame_index) return attempt;
+  const uint64_t age = task.frame_index - key->frame_index;
+  if (age > static_cast<uint64_t>(std::max(0, task.policy.max_key_age))) {
     return attempt;
   }
   absl::StatusOr<FlowEstimate> estimate =

@@ -39,7 +39,7 @@ struct KeyIn {
 struct RegionPolicyIn {
   bool allow_flow = false;
   float threshold = 90;  // percent
-  int max_key_age = 0;   // frames; 0: no limit
+  int max_key_age = 0;   // frames; a key older than this is never warped
   bool keep_key = false;
 };
 

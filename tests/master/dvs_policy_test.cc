@@ -44,6 +44,13 @@ TEST(DvsSettingsTest, RejectsImpossibleValuesNamingThem) {
   EXPECT_THAT(status.message(), HasSubstr("key gap -2"));
   status = ValidateDvs({.max_key_age = -1});
   EXPECT_THAT(status.message(), HasSubstr("max key age -1"));
+  status = ValidateDvs({.max_key_age = 0});
+  EXPECT_THAT(status.message(), HasSubstr("below 1 frame"));
+  // A worker could keep a key it may not warp from.
+  status = ValidateDvs({.key_gap = 4, .max_key_age = 4});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              HasSubstr("key gap 4 must be below the max key age 4"));
   EXPECT_TRUE(ValidateDvs({}).ok());
 }
 

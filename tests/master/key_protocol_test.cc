@@ -12,6 +12,8 @@
 #include <random>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "master/master_core.h"
 
@@ -123,6 +125,7 @@ class KeyProtocolTest : public ::testing::TestWithParam<uint32_t> {
       result.labels_wire.width = task.image.width;
       result.labels_wire.height = task.image.height;
       result.labels_wire.channels = 1;
+      result.confidence_wire = result.labels_wire;  // same shape: 1 channel
       // Like the local key buffer, a worker keeps the newer of two keys (a
       // requeued older frame can be segmented after a newer one).
       uint64_t& mine = w.link->held[task.region_id];
@@ -206,6 +209,54 @@ TEST_P(KeyProtocolTest, KeysFollowTheirRegionsAcrossWorkersAndLosses) {
   }
   EXPECT_GT(warped, 0) << "the scripted workers never warped";
   EXPECT_EQ(core_.counters().keys_held, static_cast<size_t>(kRegions));
+}
+
+// A worker that claims a warp its task did not allow, or from a key outside
+// the allowed ages, is refused by name and the region is redone.
+TEST(KeyProtocolCheckTest, RefusesWarpsTheTaskDidNotAllow) {
+  MasterCore core({});
+  auto link = std::make_shared<FakeWorker>();
+  WorkerHelloInfo hello{"w", "cpu", "fake", 5, 10, 8};
+  hello.flow_path = true;
+  const WorkerId worker = *core.AddWorker(hello, link);
+  auto client = std::make_shared<FakeClient>();
+  StreamSettings settings;
+  settings.name = "check";
+  settings.grid = {1, 1, 0};
+  settings.dvs.max_key_age = 3;
+  StreamHandle stream = *core.OpenStream(settings, client);
+  ASSERT_TRUE(core.SubmitFrame(stream.id, 10, Image::Create(8, 8, 3)).ok());
+  ASSERT_EQ(link->inbox.size(), 1u);
+  for (uint64_t key : {uint64_t{11}, uint64_t{6}}) {
+    const TaskMessage task = link->inbox.back();
+    RegionResultIn result;
+    result.task = task.task;
+    result.labels = LabelMap::Create(8, 8, 1);
+    result.path = RegionPath::kFlow;
+    result.key_frame_index = key;  // from the future, then 4 frames old
+    absl::Status status = core.OnRegionResult(worker, std::move(result));
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(status.message()),
+                ::testing::HasSubstr(absl::StrFormat(
+                    "frame 10 warped from the key of frame %d", key)));
+    EXPECT_THAT(std::string(status.message()),
+                ::testing::HasSubstr("keys 0..3 frames older"));
+    ASSERT_GE(link->inbox.size(), 2u) << "the region was not redone";
+  }
+  EXPECT_TRUE(client->outcomes.empty());
+
+  // DVS off for the stream: no warp is allowed at all.
+  StreamSettings off = settings;
+  off.dvs.mode = DvsMode::kOff;
+  StreamHandle plain = *core.OpenStream(off, client);
+  ASSERT_TRUE(core.SubmitFrame(plain.id, 0, Image::Create(8, 8, 3)).ok());
+  RegionResultIn result;
+  result.task = link->inbox.back().task;
+  result.labels = LabelMap::Create(8, 8, 1);
+  result.path = RegionPath::kFlow;
+  absl::Status status = core.OnRegionResult(worker, std::move(result));
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("did not allow"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, KeyProtocolTest, ::testing::Range(1u, 11u));

@@ -4,6 +4,7 @@
 // flow and the shipped decision network.
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -37,6 +38,15 @@ TEST(DecisionNetworkTest, ShippedNetworkGivesItsRecordedScores) {
     EXPECT_GE(score, 0);
     EXPECT_LE(score, 100);
   }
+}
+
+TEST(DecisionNetworkTest, ANonFiniteInputScoresZero) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
+      LoadDecisionNetwork(kDnPath);
+  ASSERT_TRUE(dn.ok()) << dn.status();
+  DecisionFeatures features;
+  features.values[1] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ((*dn)->Score(features), 0.0f);
 }
 
 TEST(DecisionNetworkTest, MissingAndBrokenFilesAreNamed) {
@@ -162,6 +172,18 @@ TEST_F(FlowPathProcessorTest, WarpsFromItsKeyOnlyWithinTheKeyAgeLimit) {
   EXPECT_FALSE(far->flow_path);
   EXPECT_EQ(processor.keys().Find("cam", 1)->frame_index, 13u)
       << "a segmented region becomes the key";
+}
+
+TEST_F(FlowPathProcessorTest, NeverWarpsAnOlderFrameFromANewerKey) {
+  RegionProcessor processor(*segmenter_, {}, path_.get());
+  ASSERT_TRUE(Run(processor, 8, Texture(96, 64, 0), kAnyScore).ok());
+  // Frame 6 requeued after frame 8 became the key.
+  absl::StatusOr<RegionResultOut> out =
+      Run(processor, 6, Texture(96, 64, 0), kAnyScore);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->flow_path);
+  EXPECT_EQ(processor.keys().Find("cam", 1)->frame_index, 8u)
+      << "the newer key stays";
 }
 
 TEST_F(FlowPathProcessorTest, SegmentsBelowTheThresholdOrWhenFlowIsNotAllowed) {
