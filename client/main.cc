@@ -16,6 +16,8 @@ ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
 ABSL_FLAG(std::string, source, "",
           "video file, image folder, rtsp/http URL or camera (/dev/videoN)");
 ABSL_FLAG(int, max_frames, 0, "stop after this many frames (0: all)");
+ABSL_FLAG(int, skip_frames, 0,
+          "skip this many source frames first (e.g. a clip's held-out part)");
 ABSL_FLAG(std::string, output, "",
           "folder for label PNGs and overlays (empty: write nothing)");
 ABSL_FLAG(std::string, overlay, "video", "overlay kind: video | png | none");
@@ -51,6 +53,10 @@ absl::StatusOr<StreamClientOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError("--source is required");
   }
   options.max_frames = absl::GetFlag(FLAGS_max_frames);
+  options.skip_frames = absl::GetFlag(FLAGS_skip_frames);
+  if (options.skip_frames < 0) {
+    return absl::InvalidArgumentError("--skip_frames must be >= 0");
+  }
   options.output = absl::GetFlag(FLAGS_output);
   options.overlay = absl::GetFlag(FLAGS_overlay);
   options.gt = absl::GetFlag(FLAGS_gt);

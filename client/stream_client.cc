@@ -161,9 +161,19 @@ std::string StreamSummary::ToJson() const {
 absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   absl::StatusOr<const Palette*> palette = PaletteByName(options.palette);
   if (!palette.ok()) return palette.status();
-  absl::StatusOr<std::unique_ptr<FrameSource>> source =
-      OpenFrameSource(options.source, options.max_frames);
+  absl::StatusOr<std::unique_ptr<FrameSource>> source = OpenFrameSource(
+      options.source,
+      options.max_frames > 0 ? options.skip_frames + options.max_frames : 0);
   if (!source.ok()) return source.status();
+  for (int i = 0; i < options.skip_frames; ++i) {
+    absl::StatusOr<std::optional<Image>> skipped = (*source)->Next();
+    if (!skipped.ok()) return skipped.status();
+    if (!*skipped) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--skip_frames=%d: %s has only %d frames",
+                          options.skip_frames, options.source, i));
+    }
+  }
   std::unique_ptr<FrameSink> sink;
   if (!options.output.empty()) {
     FrameSinkOptions sink_options;

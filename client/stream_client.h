@@ -26,7 +26,8 @@ struct StreamClientOptions {
   std::string master = "localhost:7600";
   std::string source;
   int max_frames = 0;
-  std::string output;             // empty: write nothing
+  int skip_frames = 0;  // source frames dropped before the first one sent
+  std::string output;   // empty: write nothing
   std::string overlay = "video";  // video | png | none
   std::string gt;                 // folder of label PNGs, matched in order
   std::string palette = "camvid";

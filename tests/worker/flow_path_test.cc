@@ -21,10 +21,14 @@ using ::testing::HasSubstr;
 
 const std::string kDnPath = std::string(TESSERA_MODELS_DIR) + "/synth.dn.json";
 
-TEST(DecisionNetworkTest, ShippedNetworkGivesItsRecordedScores) {
-  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
-      LoadDecisionNetwork(kDnPath);
+class ShippedDecisionNetworkTest
+    : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShippedDecisionNetworkTest, GivesItsRecordedScores) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn = LoadDecisionNetwork(
+      std::string(TESSERA_MODELS_DIR) + "/" + GetParam() + ".dn.json");
   ASSERT_TRUE(dn.ok()) << dn.status();
+  EXPECT_EQ((*dn)->spec().segmentation_model(), GetParam());
   const v1::DecisionNetwork& spec = (*dn)->spec();
   ASSERT_GE(spec.reference_size(), 4);
   for (const auto& reference : spec.reference()) {
@@ -39,6 +43,9 @@ TEST(DecisionNetworkTest, ShippedNetworkGivesItsRecordedScores) {
     EXPECT_LE(score, 100);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, ShippedDecisionNetworkTest,
+                         ::testing::Values("synth", "camvid"));
 
 TEST(DecisionNetworkTest, ANonFiniteInputScoresZero) {
   absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
