@@ -8,6 +8,9 @@
 #   TESSERA_SWEEP_SOURCE=../shared/data/video/highway_960x540_25fps.mp4 \
 #   TESSERA_SWEEP_MODEL=models/camvid.pt bash scripts/dvs-sweep.sh
 #
+# TESSERA_SWEEP_WORKER_ARGS and TESSERA_SWEEP_STREAM_ARGS add flags to the
+# workers and the client (e.g. --dn=FILE, --skip_frames=N).
+#
 # Without ground truth (a real video), the segmentation-only run of each
 # worker count is the reference: accuracy is then pixel agreement with it.
 set -euo pipefail
@@ -20,6 +23,7 @@ workers_list="${TESSERA_SWEEP_WORKERS:-1 2 4}"
 thresholds="${TESSERA_SWEEP_THRESHOLDS:-70 80 85 90 94 96 98}"
 worker_threads="${TESSERA_SWEEP_THREADS:-1}"
 extra_stream_args=(${TESSERA_SWEEP_STREAM_ARGS:-})
+extra_worker_args=(${TESSERA_SWEEP_WORKER_ARGS:-})
 bin=build
 
 mkdir -p "$out"
@@ -50,7 +54,8 @@ start_cluster() {  # $1: worker count
   port=$(cat "$out/master.port")
   for i in $(seq "$1"); do
     "$bin/worker/tessera-worker" --master="127.0.0.1:$port" --model="$model" \
-      --threads="$worker_threads" --name="w$i" >"$out/worker-$i.log" 2>&1 &
+      --threads="$worker_threads" --name="w$i" "${extra_worker_args[@]}" \
+      >"$out/worker-$i.log" 2>&1 &
     pids+=($!)
   done
   for _ in $(seq 600); do

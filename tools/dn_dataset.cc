@@ -1,5 +1,6 @@
 #include "tools/dn_dataset.h"
 
+#include <array>
 #include <deque>
 #include <utility>
 
@@ -92,14 +93,49 @@ struct SegmentedFrame {
   std::vector<worker::Segmentation> labels;
 };
 
-double Agreement(const LabelMap& a, const LabelMap& b) {
+double PixelAgreement(const LabelMap& a, const LabelMap& b) {
   size_t same = 0;
   for (size_t i = 0; i < a.pixels.size(); ++i)
     same += a.pixels[i] == b.pixels[i];
   return 100.0 * same / std::max<size_t>(1, a.pixels.size());
 }
 
+double ClassAgreement(const LabelMap& a, const LabelMap& b) {
+  std::array<size_t, 256> both{}, in_a{}, in_b{};
+  for (size_t i = 0; i < a.pixels.size(); ++i) {
+    ++in_a[a.pixels[i]];
+    ++in_b[b.pixels[i]];
+    both[a.pixels[i]] += a.pixels[i] == b.pixels[i];
+  }
+  double sum = 0;
+  int classes = 0;
+  for (int c = 0; c < 256; ++c) {
+    const size_t united = in_a[c] + in_b[c] - both[c];
+    if (united == 0) continue;
+    sum += static_cast<double>(both[c]) / united;
+    ++classes;
+  }
+  return classes == 0 ? 100.0 : 100.0 * sum / classes;
+}
+
 }  // namespace
+
+absl::StatusOr<DnTarget> ParseDnTarget(const std::string& name) {
+  if (name == "pixels") return DnTarget::kPixels;
+  if (name == "classes") return DnTarget::kClasses;
+  return absl::InvalidArgumentError(
+      absl::StrFormat("--target=%s: expected pixels or classes", name));
+}
+
+std::string DnTargetName(DnTarget target) {
+  return target == DnTarget::kPixels ? "pixels" : "classes";
+}
+
+double AgreementOf(DnTarget target, const LabelMap& warped,
+                   const LabelMap& segmented) {
+  return target == DnTarget::kPixels ? PixelAgreement(warped, segmented)
+                                     : ClassAgreement(warped, segmented);
+}
 
 absl::StatusOr<std::unique_ptr<Clip>> OpenClip(const std::string& spec,
                                                const ClipOptions& options) {
@@ -171,8 +207,8 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
                          WarpNearest(key.labels[r].labels, field));
         DnSample sample;
         sample.features = features.values;
-        sample.agreement =
-            static_cast<float>(Agreement(warped, now.labels[r].labels));
+        sample.agreement = static_cast<float>(
+            AgreementOf(options.target, warped, now.labels[r].labels));
         sample.gap = gap;
         samples.push_back(sample);
       }

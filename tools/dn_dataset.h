@@ -52,7 +52,28 @@ struct ClipOptions {
 absl::StatusOr<std::unique_ptr<Clip>> OpenClip(const std::string& spec,
                                                const ClipOptions& options);
 
+// What a sample's target measures between the warped key labels and the
+// segmentation path's labels of the current region.
+enum class DnTarget {
+  // The paper's confidence score: the percentage of agreeing pixels.
+  kPixels,
+  // The mean over the classes present in either map of their IoU between
+  // the two (percent): a region whose few pedestrian pixels are warped
+  // wrong scores low even when the road around them agrees, which is what
+  // mIoU punishes.
+  kClasses,
+};
+
+// "pixels" or "classes"; INVALID_ARGUMENT naming the flag otherwise.
+absl::StatusOr<DnTarget> ParseDnTarget(const std::string& name);
+std::string DnTargetName(DnTarget target);
+
+// The target's value for two label maps of one size, percent.
+double AgreementOf(DnTarget target, const LabelMap& warped,
+                   const LabelMap& segmented);
+
 struct DnDatasetOptions {
+  DnTarget target = DnTarget::kPixels;
   GridSpec grid{2, 2, 64};  // the deployment's regions
   int max_gap = 12;         // keys 0..max_gap frames back
   int frame_step = 1;       // use every k-th frame as a current frame

@@ -37,6 +37,9 @@ ABSL_FLAG(std::string, grid, "2x2", "region grid of the deployment, RxC");
 ABSL_FLAG(int, halo, 64, "region halo of the deployment, pixels");
 ABSL_FLAG(int, max_gap, 12, "keys 0..max_gap frames before the current one");
 ABSL_FLAG(int, frame_step, 1, "use every k-th frame as a current frame");
+ABSL_FLAG(std::string, target, "pixels",
+          "what the score predicts: pixels (the paper: percent of agreeing "
+          "pixels) | classes (mean per-class IoU of warped vs segmented)");
 ABSL_FLAG(int, max_frames, 0, "frames per clip (0: all; synth: 60)");
 ABSL_FLAG(std::string, synth_size, "480x360", "size of synth: clips, WxH");
 ABSL_FLAG(int, synth_scene_cut_every, 40, "frames per scene in synth: clips");
@@ -157,6 +160,9 @@ int Run(const std::string& command_line) {
   options.grid = *grid;
   options.max_gap = absl::GetFlag(FLAGS_max_gap);
   options.frame_step = absl::GetFlag(FLAGS_frame_step);
+  absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
+  if (!target.ok()) return Fail(std::string(target.status().message()));
+  options.target = *target;
 
   std::printf("training clips (%s, flow %s):\n",
               (*segmenter)->model_name().c_str(), (*flow)->name().c_str());
@@ -184,9 +190,9 @@ int Run(const std::string& command_line) {
   fit->spec.set_name(name);
   fit->spec.set_description(absl::StrFormat(
       "DVSNet decision network for %s: %d train / %d held-out region "
-      "samples, keys 0..%d frames back, grid %s",
+      "samples, keys 0..%d frames back, grid %s, target %s",
       (*segmenter)->model_name(), train->size(), val->size(), options.max_gap,
-      options.grid.ToString()));
+      options.grid.ToString(), DnTargetName(options.target)));
   fit->spec.set_segmentation_model((*segmenter)->model_name());
   fit->spec.set_flow((*flow)->name());
   fit->spec.set_training(command_line);

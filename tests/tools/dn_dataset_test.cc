@@ -67,5 +67,20 @@ TEST(OpenClipTest, MalformedRangesAreNamed) {
   EXPECT_THAT(seed.status().message(), HasSubstr("expected synth:SEED"));
 }
 
+TEST(AgreementTest, PixelsAndClassesByHand) {
+  LabelMap warped = LabelMap::Create(4, 1, 1);
+  LabelMap segmented = LabelMap::Create(4, 1, 1);
+  warped.pixels = {0, 0, 0, 1};  // one pixel of a small class, wrongly
+  segmented.pixels = {0, 0, 0, 0};
+  EXPECT_DOUBLE_EQ(AgreementOf(DnTarget::kPixels, warped, segmented), 75.0);
+  // Class 0: IoU 3/4; class 1: IoU 0/1 -> mean 37.5.
+  EXPECT_DOUBLE_EQ(AgreementOf(DnTarget::kClasses, warped, segmented), 37.5);
+  EXPECT_DOUBLE_EQ(AgreementOf(DnTarget::kClasses, segmented, segmented),
+                   100.0);
+  EXPECT_EQ(*ParseDnTarget("classes"), DnTarget::kClasses);
+  EXPECT_THAT(ParseDnTarget("mious").status().message(),
+              HasSubstr("--target=mious"));
+}
+
 }  // namespace
 }  // namespace tessera::tools
