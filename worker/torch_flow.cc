@@ -100,17 +100,11 @@ absl::StatusOr<std::unique_ptr<OpticalFlow>> CreateTorchFlow(
   absl::StatusOr<torch::Device> device = ParseTorchDevice(options.device);
   if (!device.ok()) return device.status();
   if (options.threads > 0) at::set_num_threads(options.threads);
-  torch::jit::Module module;
-  try {
-    module = torch::jit::load(options.model_path, *device);
-    module.eval();
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("cannot load TorchScript flow model %s: %s",
-                        options.model_path, FirstLine(e.what())));
-  }
+  absl::StatusOr<torch::jit::Module> module =
+      LoadTorchScript(options.model_path, *device, "flow model");
+  if (!module.ok()) return module.status();
   auto flow = std::make_unique<TorchFlow>(
-      std::move(module), *device, options.scale,
+      *std::move(module), *device, options.scale,
       std::filesystem::path(options.model_path).stem().string());
   // A probe catches a module with the wrong signature at start-up, not on
   // the first region.

@@ -223,17 +223,11 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
 
-  torch::jit::Module module;
-  try {
-    module = torch::jit::load(options.model_path, *device);
-    module.eval();
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("cannot load TorchScript model %s: %s",
-                        options.model_path, FirstLine(e.what())));
-  }
+  absl::StatusOr<torch::jit::Module> module =
+      LoadTorchScript(options.model_path, *device, "model");
+  if (!module.ok()) return module.status();
   auto segmenter = std::make_unique<TorchSegmenter>(
-      std::move(module), *std::move(card), *device, options.device);
+      *std::move(module), *std::move(card), *device, options.device);
   absl::Status checked;
   try {
     checked = CheckOutputAgainstCard(*segmenter);

@@ -36,4 +36,17 @@ absl::StatusOr<torch::Device> ParseTorchDevice(const std::string& name) {
   }
 }
 
+absl::StatusOr<torch::jit::Module> LoadTorchScript(const std::string& path,
+                                                   torch::Device device,
+                                                   const std::string& what) {
+  try {
+    torch::jit::Module module = torch::jit::load(path, device);
+    module.eval();
+    return module;
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "cannot load TorchScript %s %s: %s", what, path, FirstLine(e.what())));
+  }
+}
+
 }  // namespace tessera::worker

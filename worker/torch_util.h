@@ -3,6 +3,7 @@
 #ifndef TESSERA_WORKER_TORCH_UTIL_H_
 #define TESSERA_WORKER_TORCH_UTIL_H_
 
+#include <torch/script.h>
 #include <torch/types.h>
 
 #include <string>
@@ -17,6 +18,12 @@ std::string FirstLine(const std::string& text);
 // "cpu", "cuda" or "cuda:N"; FAILED_PRECONDITION when CUDA is asked for but
 // this build or machine has none, INVALID_ARGUMENT for anything else.
 absl::StatusOr<torch::Device> ParseTorchDevice(const std::string& name);
+
+// torch::jit::load on `device`, in eval mode. INVALID_ARGUMENT naming `what`
+// (e.g. "model", "flow model") and the path when the file does not load.
+absl::StatusOr<torch::jit::Module> LoadTorchScript(const std::string& path,
+                                                   torch::Device device,
+                                                   const std::string& what);
 
 }  // namespace tessera::worker
 
