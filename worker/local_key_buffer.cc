@@ -34,6 +34,7 @@ void LocalKeyBuffer::EvictIfFull() {
         return a.second.last_used < b.second.last_used;
       });
   keys_.erase(oldest);
+  ++evictions_;
 }
 
 }  // namespace tessera::worker

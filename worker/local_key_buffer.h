@@ -42,6 +42,11 @@ class LocalKeyBuffer {
   std::shared_ptr<const KeyFrame> Find(const std::string& stream, int region);
 
   size_t size() const { return keys_.size(); }
+  size_t capacity() const { return capacity_; }
+  // Keys dropped to make room so far. The master does not see evictions: a
+  // region whose key went is segmented when next asked, so a count that
+  // keeps growing means --key_capacity is below the regions in play.
+  uint64_t evictions() const { return evictions_; }
 
  private:
   using Slot = std::pair<std::string, int>;
@@ -53,6 +58,7 @@ class LocalKeyBuffer {
 
   size_t capacity_;
   uint64_t clock_ = 0;
+  uint64_t evictions_ = 0;
   std::map<Slot, Entry> keys_;
 };
 

@@ -275,8 +275,17 @@ void MasterConnection::Serve(Session& session) {
     inference.Submit([&session, &processor, task] {
       if (session.closed()) return;  // the master has requeued it already
       absl::StatusOr<RegionTaskIn> in = TaskFromProto(*task);
+      const uint64_t evicted = processor.keys().evictions();
       absl::StatusOr<RegionResultOut> out =
           in.ok() ? processor.Process(*in) : in.status();
+      // Once, then every 1000: evictions cost segmentations.
+      if (const uint64_t now = processor.keys().evictions();
+          now != evicted && (evicted == 0 || now / 1000 != evicted / 1000)) {
+        TLOG(WARNING) << "local key buffer full ("
+                      << processor.keys().capacity() << " regions): " << now
+                      << " keys evicted so far; their regions are segmented "
+                         "when next asked; raise --key_capacity";
+      }
       session.Write(out.ok() ? ResultMessage(*out)
                              : FailureMessage(task->task_id(), out.status()));
     });

@@ -101,6 +101,7 @@ TEST(LocalKeyBufferTest, EvictsTheLeastRecentlyUsedWhenFull) {
   EXPECT_NE(keys.Find("s", 0), nullptr);
   EXPECT_EQ(keys.Find("s", 1), nullptr);
   EXPECT_NE(keys.Find("s", 2), nullptr);
+  EXPECT_EQ(keys.evictions(), 1u);
 }
 
 // A textured region and the same region shifted right by `shift` pixels.
