@@ -165,14 +165,12 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
       options.source,
       options.max_frames > 0 ? options.skip_frames + options.max_frames : 0);
   if (!source.ok()) return source.status();
-  for (int i = 0; i < options.skip_frames; ++i) {
-    absl::StatusOr<std::optional<Image>> skipped = (*source)->Next();
-    if (!skipped.ok()) return skipped.status();
-    if (!*skipped) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("--skip_frames=%d: %s has only %d frames",
-                          options.skip_frames, options.source, i));
-    }
+  absl::StatusOr<int> skipped = SkipFrames(**source, options.skip_frames);
+  if (!skipped.ok()) return skipped.status();
+  if (*skipped < options.skip_frames) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--skip_frames=%d: %s has only %d frames",
+                        options.skip_frames, options.source, *skipped));
   }
   std::unique_ptr<FrameSink> sink;
   if (!options.output.empty()) {

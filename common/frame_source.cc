@@ -311,4 +311,13 @@ absl::StatusOr<std::unique_ptr<FrameSource>> OpenFrameSource(
       max_frames);
 }
 
+absl::StatusOr<int> SkipFrames(FrameSource& source, int count) {
+  for (int skipped = 0; skipped < count; ++skipped) {
+    absl::StatusOr<std::optional<Image>> frame = source.Next();
+    if (!frame.ok()) return frame.status();
+    if (!*frame) return skipped;
+  }
+  return count;
+}
+
 }  // namespace tessera

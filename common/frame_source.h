@@ -43,6 +43,11 @@ class FrameSource {
 absl::StatusOr<std::unique_ptr<FrameSource>> OpenFrameSource(
     std::string_view spec, int max_frames = 0);
 
+// Reads and drops the next `count` frames (a clip's part that is not
+// wanted, e.g. the frames a model was trained on). Returns how many it
+// dropped: fewer than `count` when the source ended first.
+absl::StatusOr<int> SkipFrames(FrameSource& source, int count);
+
 }  // namespace tessera
 
 #endif  // TESSERA_COMMON_FRAME_SOURCE_H_

@@ -224,17 +224,16 @@ void MasterCore::DispatchLocked(absl::Time now) {
         stream.handle.settings.region_encoding == Encoding::kRaw
             ? Encoding::kRaw
             : Encoding::kPng;
-    AddDvsLocked(a, worker->second, stream, *frame, task);
+    AddDvsLocked(a, stream, *frame, task);
     worker->second.link->SendTask(task);
   }
 }
 
-void MasterCore::AddDvsLocked(const Assignment& assignment,
-                              const WorkerEntry& worker, StreamState& stream,
+void MasterCore::AddDvsLocked(const Assignment& assignment, StreamState& stream,
                               PendingFrame& frame, TaskMessage& task) {
   const DvsSettings& dvs = stream.handle.settings.dvs;
   // A worker without a flow path segments everything and gets no keys.
-  if (dvs.mode == DvsMode::kOff || !worker.hello.flow_path) return;
+  if (!FlowPathAllowedLocked(assignment.worker, stream)) return;
   const int region = assignment.job.region;
   task.policy.allow_flow = true;
   task.policy.threshold = stream.thresholds.Get(region);
@@ -258,18 +257,23 @@ void MasterCore::AddDvsLocked(const Assignment& assignment,
   }
 }
 
+bool MasterCore::FlowPathAllowedLocked(WorkerId worker,
+                                       const StreamState& stream) const {
+  auto entry = workers_.find(worker);
+  return stream.handle.settings.dvs.mode != DvsMode::kOff &&
+         entry != workers_.end() && entry->second.hello.flow_path;
+}
+
 absl::Status MasterCore::CheckWarpLocked(WorkerId worker,
                                          const StreamState& stream,
                                          const PendingFrame& frame,
                                          const RegionResultIn& result) const {
   if (result.path != RegionPath::kFlow) return absl::OkStatus();
-  const DvsSettings& dvs = stream.handle.settings.dvs;
-  auto entry = workers_.find(worker);
-  if (dvs.mode == DvsMode::kOff || entry == workers_.end() ||
-      !entry->second.hello.flow_path) {
+  if (!FlowPathAllowedLocked(worker, stream)) {
     return absl::InvalidArgumentError(
         "took the flow path, which its task did not allow");
   }
+  const DvsSettings& dvs = stream.handle.settings.dvs;
   if (result.key_frame_index > frame.index ||
       frame.index - result.key_frame_index >
           static_cast<uint64_t>(dvs.max_key_age)) {
@@ -294,12 +298,7 @@ void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
   } else {
     ++counters_.regions_segmented;
   }
-  const DvsSettings& dvs = stream.handle.settings.dvs;
-  auto entry = workers_.find(worker);
-  if (dvs.mode == DvsMode::kOff || entry == workers_.end() ||
-      !entry->second.hello.flow_path) {
-    return;
-  }
+  if (!FlowPathAllowedLocked(worker, stream)) return;
   // The dynamic threshold follows the decision network's decisions only: a
   // region segmented because it had no usable key (score -1) says nothing
   // about the threshold.

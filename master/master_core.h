@@ -189,13 +189,17 @@ class MasterCore {
   void RemoveWorkerLocked(WorkerId worker, const absl::Status& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The DVS part of a task: what the worker may do, and the key to carry.
-  void AddDvsLocked(const Assignment& assignment, const WorkerEntry& worker,
-                    StreamState& stream, PendingFrame& frame, TaskMessage& task)
+  void AddDvsLocked(const Assignment& assignment, StreamState& stream,
+                    PendingFrame& frame, TaskMessage& task)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A region's result came: keep a new key, move the dynamic threshold.
   void RecordDvsResultLocked(WorkerId worker, const JobKey& job,
                              StreamState& stream, PendingFrame& frame,
                              const RegionResultIn& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the stream's tasks to this worker may take the flow path (the
+  // stream uses DVS and the worker has a flow path).
+  bool FlowPathAllowedLocked(WorkerId worker, const StreamState& stream) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // INVALID_ARGUMENT when a result claims a warp its task did not allow, or
   // from a key outside 0..max_key_age frames before the frame.

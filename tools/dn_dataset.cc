@@ -25,9 +25,11 @@ class SourceClip final : public Clip {
         first_(first),
         end_(end) {}
   absl::StatusOr<std::optional<Image>> Next() override {
-    for (; position_ < first_; ++position_) {
-      ASSIGN_OR_RETURN(std::optional<Image> skipped, source_->Next());
-      if (!skipped) return std::nullopt;
+    if (position_ < first_) {
+      ASSIGN_OR_RETURN(const int skipped,
+                       SkipFrames(*source_, static_cast<int>(first_)));
+      position_ = skipped;
+      if (skipped < first_) return std::nullopt;
     }
     if (end_ > 0 && position_ >= end_) return std::nullopt;
     ++position_;

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
+#include "worker/json_proto.h"
 
 namespace tessera::worker {
 namespace {
@@ -106,23 +106,10 @@ absl::StatusOr<std::unique_ptr<DecisionNetwork>> MakeDecisionNetwork(
 
 absl::StatusOr<std::unique_ptr<DecisionNetwork>> LoadDecisionNetwork(
     const std::string& path) {
-  std::ifstream file(path);
-  if (!file) {
-    return absl::NotFoundError(absl::StrFormat(
-        "decision network %s does not exist or cannot be read", path));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
   v1::DecisionNetwork spec;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto parsed =
-      google::protobuf::util::JsonStringToMessage(text.str(), &spec, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("decision network %s is not valid JSON for "
-                        "tessera.v1.DecisionNetwork: %s",
-                        path, parsed.message().ToString()));
+  if (absl::Status read = ReadJsonProto(path, "decision network", spec);
+      !read.ok()) {
+    return read;
   }
   absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
       MakeDecisionNetwork(std::move(spec));

@@ -1,11 +1,9 @@
 #include "worker/model_card.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_format.h"
-#include "google/protobuf/util/json_util.h"
+#include "worker/json_proto.h"
 
 namespace tessera::worker {
 
@@ -16,21 +14,9 @@ std::string ModelCardPathFor(const std::string& model_path) {
 }
 
 absl::StatusOr<v1::ModelCard> LoadModelCard(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) {
-    return absl::NotFoundError(absl::StrFormat(
-        "model card %s does not exist or cannot be read", path));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
   v1::ModelCard card;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto parsed =
-      google::protobuf::util::JsonStringToMessage(text.str(), &card, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "model card %s is not valid: %s", path, parsed.message().ToString()));
+  if (absl::Status read = ReadJsonProto(path, "model card", card); !read.ok()) {
+    return read;
   }
   absl::Status valid = ValidateModelCard(card);
   if (!valid.ok()) {
