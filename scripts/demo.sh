@@ -14,6 +14,8 @@
 #   TESSERA_DEMO_STREAM_ARGS="--dvs=off" bash scripts/demo.sh
 #   # extra tessera-worker flags, e.g. finer optical flow:
 #   TESSERA_DEMO_WORKER_ARGS="--flow_preset=fast" bash scripts/demo.sh
+#   # extra tessera-master flags, e.g. JPEG regions (and so JPEG keys):
+#   TESSERA_DEMO_MASTER_ARGS="--region_encoding=jpeg" bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,7 @@ rm -rf "$out/result" "$out/master.port"
 source="${TESSERA_DEMO_SOURCE:-}"
 stream_args=(${TESSERA_DEMO_STREAM_ARGS:-})
 worker_args=(${TESSERA_DEMO_WORKER_ARGS:-})
+master_args=(${TESSERA_DEMO_MASTER_ARGS:-})
 if [[ -z "$source" ]]; then
   # Seed 500 is not among the clips the shipped synth model was trained on.
   echo "demo: generating a ${frames}-frame 480x360 clip in $out/clip"
@@ -49,7 +52,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$bin/master/tessera-master" --listen=127.0.0.1:0 \
-  --port_file="$out/master.port" >"$out/master.log" 2>&1 &
+  --port_file="$out/master.port" "${master_args[@]}" >"$out/master.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [[ -s "$out/master.port" ]] && break; sleep 0.1; done
 [[ -s "$out/master.port" ]] || { cat "$out/master.log"; exit 1; }
