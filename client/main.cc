@@ -4,11 +4,11 @@
 #include <fstream>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "client/stream_client.h"
 #include "common/allocator_tuning.h"
+#include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
 
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "tessera-stream --master=host:7600 --source=clip.mp4 --output=out "
       "[--gt=labels/]");
-  absl::ParseCommandLine(argc, argv);
+  tessera::ParseFlagsWithConfig("stream", argc, argv);
   tessera::KeepLargeAllocations();
   tessera::SetLogProgramName("tessera-stream");
   return tessera::client::Run();

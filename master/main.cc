@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
+#include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
 #include "common/transport_args.h"
@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "tessera-master --listen=0.0.0.0:7600 [--source=clip.mp4 "
       "--output=out]");
-  absl::ParseCommandLine(argc, argv);
+  tessera::ParseFlagsWithConfig("master", argc, argv);
   tessera::KeepLargeAllocations();
   tessera::SetLogProgramName("tessera-master");
   return tessera::master::Run();

@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
+#include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
 #include "worker/decision_network.h"
@@ -186,7 +186,7 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "tessera-worker --master=host:7600 --model=models/net.pt");
-  absl::ParseCommandLine(argc, argv);
+  tessera::ParseFlagsWithConfig("worker", argc, argv);
   tessera::KeepLargeAllocations();
   tessera::SetLogProgramName("tessera-worker");
   return tessera::worker::Run();
