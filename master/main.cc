@@ -53,6 +53,10 @@ ABSL_FLAG(int, task_timeout_ms, 10000,
           "a region not answered in this time is requeued elsewhere");
 ABSL_FLAG(int, worker_silence_ms, 10000,
           "a worker silent this long (no result, no heartbeat) is dropped");
+ABSL_FLAG(int, no_worker_grace_ms, 5000,
+          "with no worker registered for this long, frames past a blocking "
+          "stream's queue bound are refused with UNAVAILABLE (queued frames "
+          "stay queued)");
 ABSL_FLAG(std::string, max_frame_size, "8192x8192",
           "largest frame a client may send, WxH");
 ABSL_FLAG(std::string, dvs, "fixed",
@@ -115,11 +119,13 @@ absl::StatusOr<MasterOptions> OptionsFromFlags() {
   const int in_flight = absl::GetFlag(FLAGS_max_in_flight);
   const int timeout = absl::GetFlag(FLAGS_task_timeout_ms);
   const int silence = absl::GetFlag(FLAGS_worker_silence_ms);
-  if (in_flight < 1 || timeout < 1 || silence < 1) {
+  const int grace = absl::GetFlag(FLAGS_no_worker_grace_ms);
+  if (in_flight < 1 || timeout < 1 || silence < 1 || grace < 0) {
     return absl::InvalidArgumentError(
         "--max_in_flight, --task_timeout_ms and --worker_silence_ms must be "
-        "positive");
+        "positive, --no_worker_grace_ms >= 0");
   }
+  options.no_worker_grace = absl::Milliseconds(grace);
   options.scheduler.max_in_flight_per_worker = in_flight;
   options.scheduler.task_timeout = absl::Milliseconds(timeout);
   options.worker_silence_timeout = absl::Milliseconds(silence);

@@ -11,7 +11,9 @@
 namespace tessera::master {
 
 MasterCore::MasterCore(MasterOptions options)
-    : options_(std::move(options)), scheduler_(options_.scheduler) {
+    : options_(std::move(options)),
+      scheduler_(options_.scheduler),
+      no_workers_since_(Now()) {
   // Key affinity: a region goes preferably to the worker holding its newest
   // key (the scheduler still never leaves a free worker idle for it).
   scheduler_.SetAffinity([this](WorkerId worker, const JobKey& job) {
@@ -38,6 +40,7 @@ absl::StatusOr<WorkerId> MasterCore::AddWorker(
   absl::Status added = scheduler_.AddWorker(id, profile, Now());
   if (!added.ok()) return added;
   workers_[id] = {hello, std::move(link)};
+  no_workers_since_ = absl::InfiniteFuture();
   TLOG(INFO) << "worker " << hello.name << " joined (" << hello.device << ", "
              << hello.model << ", " << hello.regions_per_second
              << " regions/s); " << workers_.size() << " registered";
@@ -57,6 +60,7 @@ void MasterCore::RemoveWorkerLocked(WorkerId worker,
   if (it == workers_.end()) return;
   const std::string name = it->second.hello.name;
   workers_.erase(it);
+  if (workers_.empty()) no_workers_since_ = Now();
   keys_.RemoveWorker(worker);  // its key table row; the keys themselves stay
   std::vector<Revoked> revoked = scheduler_.RemoveWorker(worker);
   TLOG(INFO) << "worker " << name << " left (" << reason.ToString() << "); "
@@ -389,7 +393,21 @@ void MasterCore::Tick(absl::Time now) {
     }
     RemoveWorkerLocked(silent, reason);
   }
+  // A stream blocked on a full queue would wait for a worker forever; let
+  // it send again, so that its next frame is refused with the reason.
+  if (ClusterDownLocked(now)) {
+    for (auto& [id, stream] : streams_) {
+      if (!stream->paused) continue;
+      stream->paused = false;
+      stream->link->ResumeReading();
+    }
+  }
   DispatchLocked(now);
+}
+
+bool MasterCore::ClusterDownLocked(absl::Time now) const {
+  return workers_.empty() &&
+         now - no_workers_since_ >= options_.no_worker_grace;
 }
 
 MasterCounters MasterCore::counters() const {

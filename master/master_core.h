@@ -56,6 +56,11 @@ struct MasterOptions {
   // A worker that sends nothing (not even a heartbeat) for this long is
   // dropped and its regions requeued.
   absl::Duration worker_silence_timeout = absl::Seconds(10);
+  // With no worker registered for this long, a blocking stream whose queue
+  // is full is no longer held back: each further frame is refused at once
+  // with UNAVAILABLE, so the client learns the cluster is down, while the
+  // frames already queued stay queued until a worker joins.
+  absl::Duration no_worker_grace = absl::Seconds(5);
   // The time source; tests script it. Unset: absl::Now.
   std::function<absl::Time()> clock;
 };
@@ -99,6 +104,7 @@ struct MasterCounters {
   uint64_t regions_done = 0;
   uint64_t regions_requeued = 0;
   uint64_t late_results = 0;
+  uint64_t frames_refused = 0;  // past the queue bound with no worker
   uint64_t regions_segmented = 0;
   uint64_t regions_warped = 0;
   uint64_t key_transfers = 0;
@@ -207,6 +213,9 @@ class MasterCore {
                                const PendingFrame& frame,
                                const RegionResultIn& result) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // No worker has been registered for at least options_.no_worker_grace.
+  bool ClusterDownLocked(absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Time Now() const;
 
   const MasterOptions options_;
@@ -216,6 +225,9 @@ class MasterCore {
   std::map<WorkerId, WorkerEntry> workers_ ABSL_GUARDED_BY(mu_);
   std::map<StreamId, std::unique_ptr<StreamState>> streams_
       ABSL_GUARDED_BY(mu_);
+  // When the last worker left (or the master started); InfiniteFuture while
+  // any worker is registered.
+  absl::Time no_workers_since_ ABSL_GUARDED_BY(mu_);
   WorkerId next_worker_ ABSL_GUARDED_BY(mu_) = 1;
   StreamId next_stream_ ABSL_GUARDED_BY(mu_) = 1;
   MasterCounters counters_ ABSL_GUARDED_BY(mu_);

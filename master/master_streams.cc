@@ -161,6 +161,25 @@ absl::StatusOr<bool> MasterCore::Accept(StreamId id, uint64_t index,
                         index, *stream.last_index));
   }
   stream.last_index = index;
+  const StreamSettings& settings = stream.handle.settings;
+  if (settings.overflow == OverflowPolicy::kBlock &&
+      stream.held() >= settings.max_queued_frames && ClusterDownLocked(Now())) {
+    // Not accepted, so answered at once rather than in frame order.
+    ++counters_.frames_refused;
+    FrameOutcome refused;
+    refused.kind = FrameOutcome::Kind::kError;
+    refused.index = index;
+    refused.error = absl::UnavailableError(absl::StrFormat(
+        "frame %d refused: no worker registered for %s and the stream's "
+        "%d queued frames fill its bound; they stay queued until a worker "
+        "joins",
+        index,
+        absl::FormatDuration(
+            absl::Trunc(Now() - no_workers_since_, absl::Milliseconds(100))),
+        stream.held()));
+    stream.link->Deliver(std::move(refused));
+    return true;
+  }
   ++counters_.frames_in;
   frame->seq = stream.next_seq++;
   if (frame->state == PendingFrame::State::kWorking) {
@@ -170,7 +189,6 @@ absl::StatusOr<bool> MasterCore::Accept(StreamId id, uint64_t index,
     }
   }
   stream.frames.push_back(std::move(frame));
-  const StreamSettings& settings = stream.handle.settings;
   bool may_send_more = true;
   if (settings.overflow == OverflowPolicy::kDropOldest) {
     DropOldestLocked(stream);

@@ -216,6 +216,54 @@ TEST_F(MasterCoreTest, BlockPolicyPausesTheStreamAtItsBound) {
   EXPECT_EQ(client->resumes, 1);
 }
 
+TEST_F(MasterCoreTest, WithNoWorkerFramesPastTheBoundAreRefusedNotLost) {
+  absl::Time now = absl::UnixEpoch();
+  MasterOptions options;
+  options.clock = [&now] { return now; };
+  options.no_worker_grace = absl::Seconds(5);
+  MasterCore core(options);
+  auto client = std::make_shared<FakeClient>();
+  absl::StatusOr<StreamHandle> stream = core.OpenStream(Settings(2), client);
+  std::vector<Image> frames;
+  for (int i = 0; i < 2; ++i) frames.push_back(RandomFrame(20, 20, i));
+  ASSERT_TRUE(*core.SubmitFrame(stream->id, 0, frames[0]));
+  // The bound is reached: within the grace the stream just waits.
+  EXPECT_FALSE(*core.SubmitFrame(stream->id, 1, frames[1]));
+  now += absl::Seconds(4);
+  core.Tick(now);
+  EXPECT_EQ(client->resumes, 0);
+  // Past the grace the stream may send again, and is told why its frame
+  // cannot be taken, at once.
+  now += absl::Seconds(2);
+  core.Tick(now);
+  EXPECT_EQ(client->resumes, 1);
+  absl::StatusOr<bool> more =
+      core.SubmitFrame(stream->id, 2, RandomFrame(20, 20, 2));
+  ASSERT_TRUE(more.ok());
+  EXPECT_TRUE(*more);
+  ASSERT_EQ(client->outcomes.size(), 1u);
+  EXPECT_EQ(client->outcomes[0].index, 2u);
+  EXPECT_EQ(client->outcomes[0].kind, FrameOutcome::Kind::kError);
+  EXPECT_EQ(client->outcomes[0].error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(client->outcomes[0].error.message(),
+              HasSubstr("no worker registered for 6s and the stream's 2 "
+                        "queued frames fill its bound"));
+  EXPECT_EQ(core.counters().frames_refused, 1u);
+  // A worker joins: the two queued frames are segmented and delivered.
+  auto worker = std::make_shared<FakeWorker>();
+  absl::StatusOr<WorkerId> id = core.AddWorker(Hello("w", 64), worker);
+  // Answering frees room for the next tasks, which the loop answers too.
+  for (size_t i = 0; i < worker->tasks.size(); ++i) {
+    ASSERT_TRUE(core.OnRegionResult(*id, Answer(worker->tasks[i])).ok());
+  }
+  EXPECT_EQ(worker->tasks.size(), 8u);
+  ASSERT_EQ(client->outcomes.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(client->outcomes[1 + i].index, static_cast<uint64_t>(i));
+    EXPECT_EQ(client->outcomes[1 + i].mask.pixels, Expected(frames[i]).pixels);
+  }
+}
+
 TEST_F(MasterCoreTest, DropOldestDropsWaitingFramesAndReportsThemInOrder) {
   auto client = std::make_shared<FakeClient>();
   absl::StatusOr<StreamHandle> stream =
