@@ -16,6 +16,9 @@ ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
 ABSL_FLAG(std::string, source, "",
           "video file, image folder, rtsp/http URL or camera (/dev/videoN)");
 ABSL_FLAG(int, max_frames, 0, "stop after this many frames (0: all)");
+ABSL_FLAG(double, rate, 0,
+          "send at most this many frames per second, like a camera (0: as "
+          "fast as the cluster takes them)");
 ABSL_FLAG(int, skip_frames, 0,
           "skip this many source frames first (e.g. a clip's held-out part)");
 ABSL_FLAG(std::string, output, "",
@@ -54,6 +57,10 @@ absl::StatusOr<StreamClientOptions> OptionsFromFlags() {
   }
   options.max_frames = absl::GetFlag(FLAGS_max_frames);
   options.skip_frames = absl::GetFlag(FLAGS_skip_frames);
+  options.rate = absl::GetFlag(FLAGS_rate);
+  if (!(options.rate >= 0)) {
+    return absl::InvalidArgumentError("--rate must be >= 0 frames per second");
+  }
   if (options.skip_frames < 0) {
     return absl::InvalidArgumentError("--skip_frames must be >= 0");
   }

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/frame_sink.h"
 #include "common/frame_source.h"
 #include "common/grpc_status.h"
@@ -104,6 +105,22 @@ class InFlightFrames {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// `text` as a JSON string literal, quotes included.
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::string StreamSummary::ToString() const {
@@ -155,7 +172,14 @@ std::string StreamSummary::ToJson() const {
     json += absl::StrFormat(", \"miou\": %.4f, \"pixel_accuracy\": %.4f",
                             metrics->mean_iou, metrics->pixel_accuracy);
   }
-  return json + "}";
+  // Worker ids are names the workers chose: escape them as JSON strings.
+  json += ", \"regions_per_worker\": {";
+  const char* separator = "";
+  for (const auto& [worker, count] : regions_per_worker) {
+    json += absl::StrFormat("%s%s: %d", separator, JsonString(worker), count);
+    separator = ", ";
+  }
+  return json + "}}";
 }
 
 absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
@@ -226,7 +250,12 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   absl::Status source_status;
   std::thread writer([&] {
     int errors_in_a_row = 0;
+    const absl::Time start = absl::Now();
     for (uint64_t index = 0;; ++index) {
+      if (options.rate > 0) {
+        absl::SleepFor(start + absl::Seconds(index / options.rate) -
+                       absl::Now());
+      }
       absl::StatusOr<std::optional<Image>> frame = (*source)->Next();
       if (!frame.ok()) {
         TLOG(WARNING) << frame.status().ToString();

@@ -27,7 +27,10 @@ struct StreamClientOptions {
   std::string source;
   int max_frames = 0;
   int skip_frames = 0;  // source frames dropped before the first one sent
-  std::string output;   // empty: write nothing
+  // Frames sent per second, like a camera (0: as fast as the master takes
+  // them). Frames that fall behind are sent at once, not dropped.
+  double rate = 0;
+  std::string output;             // empty: write nothing
   std::string overlay = "video";  // video | png | none
   std::string gt;                 // folder of label PNGs, matched in order
   std::string palette = "camvid";
