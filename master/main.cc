@@ -19,6 +19,7 @@
 #include "common/flag_values.h"
 #include "common/log.h"
 #include "common/transport_args.h"
+#include "master/http_endpoints.h"
 #include "master/master_core.h"
 #include "master/master_service.h"
 #include "master/source_runner.h"
@@ -26,6 +27,10 @@
 ABSL_FLAG(std::string, listen, "0.0.0.0:7600", "gRPC address to serve on");
 ABSL_FLAG(std::string, port_file, "",
           "write the bound port here (useful with --listen=host:0)");
+ABSL_FLAG(std::string, http_listen, "0.0.0.0:7680",
+          "HTTP address for /metrics, /healthz and /readyz (empty: none)");
+ABSL_FLAG(std::string, http_port_file, "",
+          "write the bound HTTP port here (useful with --http_listen=host:0)");
 ABSL_FLAG(std::string, source, "",
           "also read frames from this video file, image folder, URL or "
           "camera (/dev/videoN)");
@@ -185,6 +190,24 @@ int Run() {
     return 1;
   }
   TLOG(INFO) << "listening on port " << port << " (plain text, no TLS)";
+  std::unique_ptr<HttpEndpoints> http;
+  if (const std::string address = absl::GetFlag(FLAGS_http_listen);
+      !address.empty()) {
+    absl::StatusOr<std::unique_ptr<HttpEndpoints>> started =
+        HttpEndpoints::Start(address, core);
+    if (!started.ok()) {
+      std::fprintf(stderr, "tessera-master: %s\n",
+                   std::string(started.status().message()).c_str());
+      return 2;
+    }
+    http = *std::move(started);
+    TLOG(INFO) << "HTTP /metrics, /healthz, /readyz on port " << http->port();
+    if (const std::string file = absl::GetFlag(FLAGS_http_port_file);
+        !file.empty()) {
+      std::ofstream(file) << http->port() << "\n";
+    }
+  }
+  // Written last: a port file means the master is ready to serve.
   if (const std::string file = absl::GetFlag(FLAGS_port_file); !file.empty()) {
     std::ofstream(file) << port << "\n";
   }

@@ -51,7 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin/master/tessera-master" --listen=127.0.0.1:0 \
+"$bin/master/tessera-master" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --port_file="$out/master.port" "${master_args[@]}" >"$out/master.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [[ -s "$out/master.port" ]] && break; sleep 0.1; done

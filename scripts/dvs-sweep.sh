@@ -47,7 +47,7 @@ trap stop_cluster EXIT
 
 start_cluster() {  # $1: worker count
   rm -f "$out/master.port"
-  "$bin/master/tessera-master" --listen=127.0.0.1:0 \
+  "$bin/master/tessera-master" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
     --port_file="$out/master.port" >"$out/master.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [[ -s "$out/master.port" ]] && break; sleep 0.1; done

@@ -9,8 +9,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
-  libabsl-dev libtorch-dev libopencv-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libabsl-dev libtorch-dev libopencv-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3-yaml curl
 )
 
 missing=()

@@ -1,5 +1,6 @@
 // End-to-end: real master and worker processes on loopback, the real client
 // library, a real TorchScript model.
+#include <httplib.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -133,6 +134,54 @@ TEST_F(ClusterTest, OneWorkerGivesTheModelsOwnMasks) {
                         .name = "one"});
   ASSERT_TRUE(cluster.Start()) << cluster.master().log();
   StreamAndCheck(cluster, TempDir() + "/out-one");
+}
+
+// The value of one metric in Prometheus text, -1 when absent.
+double MetricValue(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) {
+      return std::stod(line.substr(name.size() + 1));
+    }
+  }
+  return -1;
+}
+
+TEST_F(ClusterTest, HttpEndpointsReportReadinessAndCountersThatMove) {
+  LocalCluster cluster({.workers = 0,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .name = "http"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  ASSERT_GT(cluster.http_port(), 0);
+  httplib::Client http("127.0.0.1", cluster.http_port());
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_EQ(ready->body, "not ready: no worker registered\n");
+
+  cluster.AddWorker();
+  ASSERT_TRUE(cluster.WaitForWorkers(1, 30000)) << cluster.master().log();
+  ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  auto before = http.Get("/metrics");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(MetricValue(before->body, "tessera_workers"), 1);
+  EXPECT_EQ(MetricValue(before->body, "tessera_frames_out_total"), 0);
+  StreamAndCheck(cluster, TempDir() + "/out-http");
+  auto after = http.Get("/metrics");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->get_header_value("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(MetricValue(after->body, "tessera_frames_in_total"), kFrames);
+  EXPECT_EQ(MetricValue(after->body, "tessera_frames_out_total"), kFrames);
+  EXPECT_EQ(MetricValue(after->body, "tessera_regions_done_total"),
+            4 * kFrames);
+  EXPECT_EQ(MetricValue(after->body, "tessera_streams"), 0);
 }
 
 TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {

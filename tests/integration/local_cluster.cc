@@ -16,15 +16,20 @@ std::string LocalCluster::address() const {
 bool LocalCluster::Start() {
   const std::string port_file =
       TempDir() + "/" + options_.name + "-master.port";
+  const std::string http_port_file =
+      TempDir() + "/" + options_.name + "-master.http-port";
   std::remove(port_file.c_str());
-  std::vector<std::string> argv = {TESSERA_MASTER_BINARY,
-                                   "--listen=127.0.0.1:0",
-                                   "--port_file=" + port_file};
+  std::remove(http_port_file.c_str());
+  std::vector<std::string> argv = {
+      TESSERA_MASTER_BINARY, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+      "--http_listen=127.0.0.1:0", "--http_port_file=" + http_port_file};
   argv.insert(argv.end(), options_.master_flags.begin(),
               options_.master_flags.end());
   master_ = std::make_unique<Subprocess>(argv, options_.name + "-master");
   port_ = WaitForPortFile(port_file, 10000);
   if (port_ == 0) return false;
+  // Written before the gRPC port file, so it is there already.
+  http_port_ = WaitForPortFile(http_port_file, 1000);
   for (int i = 0; i < options_.workers; ++i) AddWorker();
   return options_.workers == 0 || WaitForWorkers(options_.workers, 30000);
 }

@@ -34,12 +34,14 @@ class LocalCluster {
 
   std::string address() const;
   int port() const { return port_; }
+  int http_port() const { return http_port_; }  // /metrics, /readyz
   Subprocess& master() { return *master_; }
   Subprocess& worker(int i) { return *workers_[i]; }
 
  private:
   ClusterOptions options_;
   int port_ = 0;
+  int http_port_ = 0;
   std::unique_ptr<Subprocess> master_;
   std::vector<std::unique_ptr<Subprocess>> workers_;
 };

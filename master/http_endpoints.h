@@ -1,0 +1,47 @@
+// The master's HTTP side, for operators and orchestrators: /metrics
+// (Prometheus text), /healthz (the process serves) and /readyz (ready only
+// with at least one worker registered). Runs on its own threads; the
+// handlers only read the core's counters.
+//
+//   ASSIGN_OR_RETURN(auto http, HttpEndpoints::Start("0.0.0.0:7680", core));
+//   TLOG(INFO) << "http on port " << http->port();
+#ifndef TESSERA_MASTER_HTTP_ENDPOINTS_H_
+#define TESSERA_MASTER_HTTP_ENDPOINTS_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "master/master_core.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace tessera::master {
+
+class HttpEndpoints {
+ public:
+  // Binds `address` ("host:port"; port 0 picks a free one) and serves until
+  // destroyed. INVALID_ARGUMENT for a malformed address, UNAVAILABLE when
+  // it cannot be bound.
+  static absl::StatusOr<std::unique_ptr<HttpEndpoints>> Start(
+      const std::string& address, const MasterCore& core);
+  ~HttpEndpoints();
+  HttpEndpoints(const HttpEndpoints&) = delete;
+  HttpEndpoints& operator=(const HttpEndpoints&) = delete;
+
+  int port() const { return port_; }
+
+ private:
+  HttpEndpoints() = default;
+
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace tessera::master
+
+#endif  // TESSERA_MASTER_HTTP_ENDPOINTS_H_
