@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Builds Tessera, checks formatting, and runs every test (unit and
-# integration) with CTest.
+# Builds Tessera, checks formatting, runs every unit and integration test
+# with CTest, then the deployment tests on the machine's Docker engine
+# (images, compose cluster, scaling, worker loss, swarm, Kubernetes
+# manifests; they skip loudly where no engine exists).
 #
-#   bash scripts/test.sh
+#   bash scripts/test.sh                       # everything
+#   TESSERA_SKIP_DOCKER=1 bash scripts/test.sh # CTest only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
 bash scripts/check-format.sh
-cd build
-ctest --output-on-failure --timeout 600 -j "${TESSERA_JOBS:-$(nproc)}"
+(
+  cd build
+  ctest --output-on-failure --timeout 600 -j "${TESSERA_JOBS:-$(nproc)}"
+)
+/usr/bin/python3 tests/docker/k8s_check.py
+if [[ "${TESSERA_SKIP_DOCKER:-0}" == 1 ]]; then
+  echo "test: Docker tests skipped (TESSERA_SKIP_DOCKER=1)"
+else
+  bash tests/docker/compose_test.sh
+fi

@@ -1,0 +1,58 @@
+# tessera-worker for NVIDIA GPU servers: the same sources and CMake options as
+# docker/Dockerfile, built against LibTorch with CUDA on NVIDIA's CUDA image.
+#
+#   docker build -f docker/worker-cuda.Dockerfile -t tessera-worker-cuda .
+#   docker run --gpus all -e TESSERA_WORKER_MASTER=master:7600 \
+#     -e TESSERA_WORKER_DEVICE=cuda tessera-worker-cuda
+#
+# NOT BUILT IN CI: NVIDIA's base images come from a registry the CI machine
+# cannot reach, and it has no GPU. Ubuntu 24.04 is the base because its gRPC
+# (1.51), protobuf (3.21) and Abseil (20220623) are the versions Debian 12
+# has, which the CPU build is tested with. LibTorch is the official CUDA
+# build (C++11 ABI); LIBTORCH_URL picks another version or CUDA release.
+ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-devel-ubuntu24.04
+ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
+
+FROM ${CUDA_IMAGE} AS build
+ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/cu126/libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu126.zip
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential cmake ninja-build pkg-config ca-certificates curl unzip \
+      protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
+      libabsl-dev libopencv-dev \
+ && rm -rf /var/lib/apt/lists/* \
+ && curl -fsSL -o /tmp/libtorch.zip "${LIBTORCH_URL}" \
+ && unzip -q /tmp/libtorch.zip -d /opt && rm /tmp/libtorch.zip
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY cmake cmake
+COPY proto proto
+COPY common common
+COPY master master
+COPY worker worker
+COPY client client
+COPY tools tools
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH=/opt/libtorch \
+      -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF \
+ && ninja -C build tessera-worker \
+ && install -D -s build/worker/tessera-worker /out/bin/tessera-worker
+
+FROM ${CUDA_RUNTIME_IMAGE} AS worker
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libgrpc++1.51t64 libprotobuf32t64 libabsl20220623t64 \
+      libopencv-core406t64 libopencv-imgproc406t64 libopencv-video406t64 \
+      libgomp1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/tessera --create-home \
+      tessera
+COPY --from=build /opt/libtorch/lib /opt/libtorch/lib
+COPY --from=build /out/bin/tessera-worker /usr/local/bin/
+COPY models /opt/tessera/models
+ENV LD_LIBRARY_PATH=/opt/libtorch/lib \
+    TESSERA_WORKER_MODEL=/opt/tessera/models/camvid.pt \
+    TESSERA_WORKER_DEVICE=cuda
+USER tessera
+WORKDIR /var/lib/tessera
+ENTRYPOINT ["tessera-worker"]
