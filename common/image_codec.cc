@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <string>
 #include <vector>
 
@@ -10,10 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "common/image_header.h"
+#include "common/pixel_codecs.h"
 #include "common/status_macros.h"
-#include "opencv2/core.hpp"
-#include "opencv2/imgcodecs.hpp"
-#include "opencv2/imgproc.hpp"
 
 namespace tessera {
 namespace {
@@ -123,42 +120,10 @@ absl::StatusOr<Image> DecodeCompressed(std::string_view bytes,
   }
 
   Image image;
-  try {
-    // imdecode only reads its input; the const_cast avoids a copy.
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                         const_cast<char*>(bytes.data()));
-    const cv::Mat mat = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
-    if (mat.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("%s data is corrupt", name));
-    }
-    if (mat.depth() != CV_8U) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("%s did not decode to 8-bit samples", name));
-    }
-    if (mat.cols != header.width || mat.rows != header.height) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("%s decoded to %dx%d but its header says %dx%d", name,
-                          mat.cols, mat.rows, header.width, header.height));
-    }
-    // Palette PNGs with transparency grow an alpha channel only now.
-    RETURN_IF_ERROR(CheckChannels(encoding, mat.channels(), expect));
-    image = Image::Create(mat.cols, mat.rows, mat.channels());
-    cv::Mat out(mat.rows, mat.cols, mat.type(), image.pixels.data());
-    if (mat.channels() == 3) {
-      cv::cvtColor(mat, out, cv::COLOR_BGR2RGB);
-    } else {
-      mat.copyTo(out);
-    }
-    if (out.data != image.pixels.data()) {
-      return absl::InternalError("OpenCV reallocated the output image");
-    }
-  } catch (const cv::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s decoding failed: %s", name, e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrFormat("%s decoding failed: %s", name, e.what()));
+  if (encoding == Encoding::kPng) {
+    ASSIGN_OR_RETURN(image, DecodePngPixels(bytes, header));
+  } else {
+    ASSIGN_OR_RETURN(image, DecodeJpegPixels(bytes, header));
   }
   return image;
 }
@@ -228,37 +193,8 @@ absl::StatusOr<std::string> EncodeImage(const Image& image, Encoding encoding,
   if (encoding != Encoding::kPng && encoding != Encoding::kJpeg) {
     return absl::InvalidArgumentError("unknown encoding");
   }
-  const char* name = DisplayName(encoding);
-  try {
-    // imencode only reads its input; the const_cast avoids a copy.
-    const cv::Mat rgb(image.height, image.width, CV_8UC(image.channels),
-                      const_cast<uint8_t*>(image.pixels.data()));
-    // A fresh Mat for colour: converting into a header that shares `rgb`'s
-    // buffer would run in place and overwrite the caller's const pixels.
-    cv::Mat bgr;
-    if (image.channels == 3) {
-      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    } else {
-      bgr = rgb;
-    }
-    // Fastest deflate level: encoding sits on the per-frame path and label
-    // maps compress well even so.
-    const std::vector<int> params =
-        encoding == Encoding::kPng
-            ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 1}
-            : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
-    std::vector<uchar> out;
-    if (!cv::imencode(encoding == Encoding::kPng ? ".png" : ".jpg", bgr, out,
-                      params)) {
-      return absl::InternalError(
-          absl::StrFormat("%s encoding of a %dx%d image failed", name,
-                          image.width, image.height));
-    }
-    return std::string(out.begin(), out.end());
-  } catch (const std::exception& e) {  // cv::Exception included
-    return absl::InternalError(
-        absl::StrFormat("%s encoding failed: %s", name, e.what()));
-  }
+  return encoding == Encoding::kPng ? EncodePngPixels(image)
+                                    : EncodeJpegPixels(image, jpeg_quality);
 }
 
 absl::StatusOr<Image> DecodeImage(std::string_view bytes, Encoding encoding,

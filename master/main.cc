@@ -167,6 +167,13 @@ int Run() {
     return 2;
   }
 
+  if (!absl::GetFlag(FLAGS_source).empty() && !FrameSourcesAvailable()) {
+    std::fprintf(stderr,
+                 "tessera-master: --source: this build has no frame sources "
+                 "(-DTESSERA_MASTER_FRAME_SOURCES=OFF); stream frames to it "
+                 "with tessera-stream instead\n");
+    return 2;
+  }
   MasterCore core(*options);
   ServiceOptions service_options;
   service_options.default_stream = options->default_stream;

@@ -76,6 +76,8 @@ std::string SourceRunSummary::ToString() const {
       seconds > 0 ? masks / seconds : 0.0, mean_latency_ms);
 }
 
+bool FrameSourcesAvailable() { return true; }
+
 absl::StatusOr<SourceRunSummary> RunSource(MasterCore& core,
                                            const SourceRunOptions& options) {
   absl::StatusOr<std::unique_ptr<FrameSource>> source =

@@ -33,7 +33,13 @@ struct SourceRunSummary {
   std::string ToString() const;
 };
 
+// Whether this build can open frame sources: false for a master built with
+// -DTESSERA_MASTER_FRAME_SOURCES=OFF (the slim container image, without
+// OpenCV's video and codec libraries), whose RunSource says so.
+bool FrameSourcesAvailable();
+
 // Blocks until the source is exhausted and every accepted frame is written.
+// UNIMPLEMENTED when !FrameSourcesAvailable().
 absl::StatusOr<SourceRunSummary> RunSource(MasterCore& core,
                                            const SourceRunOptions& options);
 

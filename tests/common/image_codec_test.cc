@@ -139,7 +139,7 @@ TEST(ImageCodecTest, JpegRoundTripsWithinTolerance) {
   }
 }
 
-TEST(ImageCodecTest, ColourStaysRgbThroughOpenCv) {
+TEST(ImageCodecTest, ColourStaysRgbThroughEncodeAndDecode) {
   Image red = Image::Create(16, 16, 3);
   for (int y = 0; y < 16; ++y) {
     for (int x = 0; x < 16; ++x) red.at(x, y)[0] = 255;
@@ -151,6 +151,57 @@ TEST(ImageCodecTest, ColourStaysRgbThroughOpenCv) {
     const uint8_t* p = back->at(8, 8);
     EXPECT_GE(p[0], 240) << EncodingName(encoding);
     EXPECT_LE(p[2], 15) << EncodingName(encoding);
+  }
+}
+
+// PNGs written by hand (IHDR, PLTE, IDAT, IEND), in the forms a label or
+// frame file may take that Tessera itself never writes.
+TEST(ImageCodecTest, PalettePngBecomesRgbAndOneBitGreyWidens) {
+  // 3x2, 8-bit palette indices 0 1 2 / 2 1 0 into red, green, blue.
+  const std::string palette(
+      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52"
+      "\x00\x00\x00\x03\x00\x00\x00\x02\x08\x03\x00\x00\x00\xaa\xaa\x96"
+      "\x28\x00\x00\x00\x09\x50\x4c\x54\x45\xff\x00\x00\x00\xff\x00\x00"
+      "\x00\xff\x2d\x4a\xcd\x8a\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c"
+      "\x63\x60\x60\x64\x62\x60\x62\x64\x00\x00\x00\x20\x00\x07\x1d\x2b"
+      "\x70\xa0\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
+      94);
+  absl::StatusOr<Image> rgb = DecodeImage(palette, Encoding::kPng, {});
+  ASSERT_TRUE(rgb.ok()) << rgb.status();
+  ASSERT_EQ(rgb->channels, 3);
+  EXPECT_EQ(rgb->pixels,
+            (std::vector<uint8_t>{255, 0, 0, 0, 255, 0, 0, 0, 255,  //
+                                  0, 0, 255, 0, 255, 0, 255, 0, 0}));
+  // 3x2 grey at 1 bit per pixel: 1 0 1 / 0 1 0, widened to 255 and 0.
+  const std::string grey(
+      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52"
+      "\x00\x00\x00\x03\x00\x00\x00\x02\x01\x00\x00\x00\x00\xb5\x0f\x5b"
+      "\xb7\x00\x00\x00\x0c\x49\x44\x41\x54\x78\x9c\x63\x58\xc0\xe0\x00"
+      "\x00\x02\x24\x00\xe1\x73\xeb\x3b\xf2\x00\x00\x00\x00\x49\x45\x4e"
+      "\x44\xae\x42\x60\x82",
+      69);
+  absl::StatusOr<Image> widened =
+      DecodeImage(grey, Encoding::kPng, {.channels = 1});
+  ASSERT_TRUE(widened.ok()) << widened.status();
+  EXPECT_EQ(widened->pixels, (std::vector<uint8_t>{255, 0, 255, 0, 255, 0}));
+}
+
+// Files from another encoder (OpenCV's) decode to the same pixels.
+TEST(ImageCodecTest, DecodesOpenCvsPngsExactly) {
+  cv::Mat bgr(19, 23, CV_8UC3);
+  cv::randu(bgr, 0, 256);
+  std::vector<uchar> png;
+  ASSERT_TRUE(cv::imencode(".png", bgr, png));
+  absl::StatusOr<Image> rgb = DecodeImage(std::string(png.begin(), png.end()),
+                                          Encoding::kPng, {23, 19, 3});
+  ASSERT_TRUE(rgb.ok()) << rgb.status();
+  for (int y = 0; y < 19; ++y) {
+    for (int x = 0; x < 23; ++x) {
+      const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+      ASSERT_EQ(rgb->at(x, y)[0], p[2]);
+      ASSERT_EQ(rgb->at(x, y)[1], p[1]);
+      ASSERT_EQ(rgb->at(x, y)[2], p[0]);
+    }
   }
 }
 
