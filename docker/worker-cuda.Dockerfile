@@ -19,7 +19,8 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config ca-certificates curl unzip \
       protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
-      libabsl-dev libopencv-dev \
+      libabsl-dev libopencv-dev libcpp-httplib-dev libpng-dev \
+      libturbojpeg0-dev \
  && rm -rf /var/lib/apt/lists/* \
  && curl -fsSL -o /tmp/libtorch.zip "${LIBTORCH_URL}" \
  && unzip -q /tmp/libtorch.zip -d /opt && rm /tmp/libtorch.zip
@@ -32,25 +33,29 @@ COPY master master
 COPY worker worker
 COPY client client
 COPY tools tools
+# The system libraries the worker loads (gRPC, protobuf, Abseil, OpenCV,
+# ...) are copied by what the loader resolves rather than named as
+# packages, whose names differ between Ubuntu releases; glibc, CUDA and
+# LibTorch come from the runtime image and /opt/libtorch.
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH=/opt/libtorch \
       -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF \
  && ninja -C build tessera-worker \
- && install -D -s build/worker/tessera-worker /out/bin/tessera-worker
+ && install -D -s build/worker/tessera-worker /out/bin/tessera-worker \
+ && mkdir -p /out/lib \
+ && ldd /out/bin/tessera-worker | awk '$3 ~ /^\// {print $3}' \
+      | grep -v -e '^/opt/libtorch/' -e '^/usr/local/cuda' -e '/libcuda' \
+           -e '/lib\(c\|m\|dl\|rt\|pthread\)\.so' -e '/ld-linux' \
+      | xargs -r cp -L -t /out/lib
 
 FROM ${CUDA_RUNTIME_IMAGE} AS worker
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libgrpc++1.51t64 libprotobuf32t64 libabsl20220623t64 \
-      libopencv-core406t64 libopencv-imgproc406t64 libopencv-video406t64 \
-      libgomp1 \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /var/lib/tessera --create-home \
+RUN useradd --system --uid 10001 --home-dir /var/lib/tessera --create-home \
       tessera
+COPY --from=build /out/lib /usr/local/lib/tessera
 COPY --from=build /opt/libtorch/lib /opt/libtorch/lib
 COPY --from=build /out/bin/tessera-worker /usr/local/bin/
 COPY models /opt/tessera/models
-ENV LD_LIBRARY_PATH=/opt/libtorch/lib \
+ENV LD_LIBRARY_PATH=/opt/libtorch/lib:/usr/local/lib/tessera \
     TESSERA_WORKER_MODEL=/opt/tessera/models/camvid.pt \
     TESSERA_WORKER_DEVICE=cuda
 USER tessera

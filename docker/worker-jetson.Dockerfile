@@ -21,7 +21,8 @@ ARG TORCH_WHEEL_INDEX=https://pypi.jetson-ai-lab.dev/jp6/cu126
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates \
-      python3-pip libopencv-dev libssl-dev zlib1g-dev \
+      python3-pip libopencv-dev libssl-dev zlib1g-dev libcpp-httplib-dev \
+      libpng-dev libturbojpeg0-dev \
  && rm -rf /var/lib/apt/lists/* \
  && pip3 install --no-cache-dir --index-url "${TORCH_WHEEL_INDEX}" torch
 RUN git clone --depth 1 --branch "${GRPC_VERSION}" --recurse-submodules \
@@ -51,6 +52,7 @@ FROM ${L4T_IMAGE} AS worker
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3-pip libopencv-core4.5d libopencv-imgproc4.5d libopencv-video4.5d \
+      libcpp-httplib0.10 libpng16-16 libturbojpeg \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/tessera --create-home \
       tessera

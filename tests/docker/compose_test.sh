@@ -53,6 +53,12 @@ fi
 [[ "$out" == "tessera-worker: TESSERA_WORKER_THREDS: tessera-worker has no flag --threds (see --help)" ]] ||
   fail "unexpected output for a misspelt variable: $out"
 echo "$out"
+if out="$(docker run --rm "${TESSERA_IMAGE_PREFIX:-tessera-}master:${TESSERA_TAG:-latest}" --source=/dev/video0 2>&1)"; then
+  fail "the slim master accepted --source"
+fi
+[[ "$out" == "tessera-master: --source: this build has no frame sources"* ]] ||
+  fail "unexpected output for --source on the slim master: $out"
+echo "$out"
 
 frames=60
 step "generating a $frames-frame clip and its reference masks without Docker"
