@@ -22,6 +22,14 @@ MasterCore::MasterCore(MasterOptions options)
   });
 }
 
+void LatencyHistogram::Add(double ms) {
+  int bucket = 0;
+  while (bucket < kBuckets && ms > kBoundsMs[bucket]) ++bucket;
+  ++counts[bucket];
+  ++count;
+  sum_ms += ms;
+}
+
 absl::Time MasterCore::Now() const {
   return options_.clock ? options_.clock() : absl::Now();
 }
@@ -125,6 +133,7 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
                                       std::move(result.confidence)};
   frame->payloads[done->job.region] = {};
   ++counters_.regions_done;
+  ++counters_.regions_by_worker[stat.worker];
   if (--frame->remaining == 0) {
     absl::StatusOr<LabelMap> mask =
         StitchLabels(frame->size, frame->regions, frame->results,
@@ -339,6 +348,7 @@ void MasterCore::DeliverReadyLocked(StreamId id) {
         outcome.mask = std::move(frame->mask);
         outcome.stats.latency_ms =
             absl::ToDoubleMilliseconds(now - frame->arrival);
+        counters_.latency.Add(outcome.stats.latency_ms);
         for (const RegionStat& region : frame->stats) {
           ++(region.path == RegionPath::kFlow
                  ? outcome.stats.warped_regions

@@ -96,6 +96,19 @@ struct RegionResultIn {
   EncodedImage confidence_wire;
 };
 
+// End-to-end latency of delivered masks (frame accepted -> mask out), as a
+// cumulative Prometheus-style histogram.
+struct LatencyHistogram {
+  // Upper bounds in milliseconds; a last, implicit bucket is +Inf.
+  static constexpr double kBoundsMs[] = {10,  25,   50,   100,  250,
+                                         500, 1000, 2500, 5000, 10000};
+  static constexpr int kBuckets = sizeof(kBoundsMs) / sizeof(kBoundsMs[0]);
+  uint64_t counts[kBuckets + 1] = {};  // per bucket, not cumulative
+  uint64_t count = 0;
+  double sum_ms = 0;
+  void Add(double ms);
+};
+
 struct MasterCounters {
   uint64_t frames_in = 0;
   uint64_t frames_out = 0;
@@ -105,6 +118,10 @@ struct MasterCounters {
   uint64_t regions_requeued = 0;
   uint64_t late_results = 0;
   uint64_t frames_refused = 0;  // past the queue bound with no worker
+  LatencyHistogram latency;
+  // Regions each worker answered, by the name it registered with; kept
+  // after it leaves, so that the series only ever grow.
+  std::map<std::string, uint64_t> regions_by_worker;
   uint64_t regions_segmented = 0;
   uint64_t regions_warped = 0;
   uint64_t key_transfers = 0;

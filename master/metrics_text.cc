@@ -13,6 +13,54 @@ void Append(std::string& text, const char* name, const char* type,
                         help, name, type, name, value);
 }
 
+// A label value in the exposition format: backslash, quote and newline
+// escaped (worker names are chosen by the workers).
+std::string LabelValue(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void AppendLatency(std::string& text, const LatencyHistogram& latency) {
+  const char* name = "tessera_frame_latency_seconds";
+  absl::StrAppendFormat(&text,
+                        "# HELP %s Frame accepted to mask delivered.\n"
+                        "# TYPE %s histogram\n",
+                        name, name);
+  uint64_t cumulative = 0;
+  for (int i = 0; i < LatencyHistogram::kBuckets; ++i) {
+    cumulative += latency.counts[i];
+    absl::StrAppendFormat(&text, "%s_bucket{le=\"%g\"} %d\n", name,
+                          LatencyHistogram::kBoundsMs[i] / 1000, cumulative);
+  }
+  absl::StrAppendFormat(&text, "%s_bucket{le=\"+Inf\"} %d\n", name,
+                        latency.count);
+  absl::StrAppendFormat(&text, "%s_sum %g\n%s_count %d\n", name,
+                        latency.sum_ms / 1000, name, latency.count);
+}
+
+void AppendPerWorker(std::string& text,
+                     const std::map<std::string, uint64_t>& regions) {
+  const char* name = "tessera_worker_regions_total";
+  absl::StrAppendFormat(&text,
+                        "# HELP %s Regions each worker answered.\n"
+                        "# TYPE %s counter\n",
+                        name, name);
+  for (const auto& [worker, count] : regions) {
+    absl::StrAppendFormat(&text, "%s{worker=\"%s\"} %d\n", name,
+                          LabelValue(worker), count);
+  }
+}
+
 }  // namespace
 
 std::string PrometheusText(const MasterCounters& c) {
@@ -55,6 +103,8 @@ std::string PrometheusText(const MasterCounters& c) {
          "Regions waiting for a worker.", c.queued_regions);
   Append(text, "tessera_in_flight_regions", "gauge",
          "Regions sent to workers and not yet answered.", c.in_flight_regions);
+  AppendLatency(text, c.latency);
+  AppendPerWorker(text, c.regions_by_worker);
   return text;
 }
 

@@ -182,6 +182,11 @@ TEST_F(ClusterTest, HttpEndpointsReportReadinessAndCountersThatMove) {
   EXPECT_EQ(MetricValue(after->body, "tessera_regions_done_total"),
             4 * kFrames);
   EXPECT_EQ(MetricValue(after->body, "tessera_streams"), 0);
+  EXPECT_EQ(MetricValue(after->body, "tessera_frame_latency_seconds_count"),
+            kFrames);
+  EXPECT_EQ(MetricValue(after->body,
+                        "tessera_worker_regions_total{worker=\"http-w0\"}"),
+            4 * kFrames);
 }
 
 TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {
