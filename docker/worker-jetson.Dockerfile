@@ -52,7 +52,7 @@ FROM ${L4T_IMAGE} AS worker
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3-pip libopencv-core4.5d libopencv-imgproc4.5d libopencv-video4.5d \
-      libcpp-httplib0.10 libpng16-16 libturbojpeg \
+      libpng16-16 libturbojpeg \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/tessera --create-home \
       tessera
