@@ -30,6 +30,11 @@ cleanup() {
   if [[ -n "$SWARM_STACK" ]]; then
     docker service logs "${SWARM_STACK}_master" >"$work/swarm.log" 2>&1 || true
     docker stack rm "$SWARM_STACK" >/dev/null 2>&1 || true
+    # The stack's volume outlives it; it can go once its containers have.
+    for _ in $(seq 40); do
+      docker volume rm "${SWARM_STACK}_models" >/dev/null 2>&1 && break
+      sleep 0.5
+    done
     docker swarm leave --force >/dev/null 2>&1 || true
   fi
   "${COMPOSE[@]}" -p "$project" -f deploy/docker-compose.yml logs --no-color >"$work/compose.log" 2>&1 || true
