@@ -18,6 +18,7 @@
 #include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
+#include "common/palette.h"
 #include "common/transport_args.h"
 #include "master/http_endpoints.h"
 #include "master/master_core.h"
@@ -29,6 +30,11 @@ ABSL_FLAG(std::string, port_file, "",
           "write the bound port here (useful with --listen=host:0)");
 ABSL_FLAG(std::string, http_listen, "0.0.0.0:7680",
           "HTTP address for /metrics, /healthz and /readyz (empty: none)");
+ABSL_FLAG(bool, live_view, true,
+          "serve /live: each stream's latest mask over its frame (the master "
+          "then keeps frames until their masks are out)");
+ABSL_FLAG(std::string, live_palette, "camvid",
+          "colours of the live view: camvid | cityscapes");
 ABSL_FLAG(std::string, http_port_file, "",
           "write the bound HTTP port here (useful with --http_listen=host:0)");
 ABSL_FLAG(std::string, source, "",
@@ -174,6 +180,25 @@ int Run() {
                  "with tessera-stream instead\n");
     return 2;
   }
+  absl::StatusOr<const Palette*> live_palette =
+      PaletteByName(absl::GetFlag(FLAGS_live_palette));
+  if (!live_palette.ok()) {
+    std::fprintf(stderr,
+                 "tessera-master: --live_palette=%s: expected camvid "
+                 "or cityscapes\n",
+                 absl::GetFlag(FLAGS_live_palette).c_str());
+    return 2;
+  }
+  // A few pictures a second per stream; the 16 most recent streams.
+  LiveView live(absl::Milliseconds(200), 16);
+  if (absl::GetFlag(FLAGS_live_view)) {
+    options->default_stream.keep_frames = true;
+    options->on_mask = [&live](const StreamHandle& stream,
+                               const FrameOutcome& outcome) {
+      live.Offer(stream.id, stream.name, outcome.index, absl::Now(),
+                 outcome.frame, outcome.mask);
+    };
+  }
   MasterCore core(*options);
   ServiceOptions service_options;
   service_options.default_stream = options->default_stream;
@@ -201,7 +226,9 @@ int Run() {
   if (const std::string address = absl::GetFlag(FLAGS_http_listen);
       !address.empty()) {
     absl::StatusOr<std::unique_ptr<HttpEndpoints>> started =
-        HttpEndpoints::Start(address, core);
+        HttpEndpoints::Start(address, core,
+                             absl::GetFlag(FLAGS_live_view) ? &live : nullptr,
+                             *live_palette);
     if (!started.ok()) {
       std::fprintf(stderr, "tessera-master: %s\n",
                    std::string(started.status().message()).c_str());

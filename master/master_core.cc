@@ -349,6 +349,7 @@ void MasterCore::DeliverReadyLocked(StreamId id) {
         outcome.stats.latency_ms =
             absl::ToDoubleMilliseconds(now - frame->arrival);
         counters_.latency.Add(outcome.stats.latency_ms);
+        if (options_.on_mask) options_.on_mask(stream.handle, outcome);
         for (const RegionStat& region : frame->stats) {
           ++(region.path == RegionPath::kFlow
                  ? outcome.stats.warped_regions

@@ -48,6 +48,8 @@ struct StreamSettings {
   DvsSettings dvs;
 };
 
+struct StreamHandle;
+
 struct MasterOptions {
   SchedulerOptions scheduler;
   StreamSettings default_stream;
@@ -63,6 +65,9 @@ struct MasterOptions {
   absl::Duration no_worker_grace = absl::Seconds(5);
   // The time source; tests script it. Unset: absl::Now.
   std::function<absl::Time()> clock;
+  // Called with each mask about to be delivered, under the core's lock: it
+  // must be quick (the live view keeps one now and then).
+  std::function<void(const StreamHandle&, const FrameOutcome&)> on_mask;
 };
 
 struct WorkerHelloInfo {

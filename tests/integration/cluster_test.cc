@@ -3,12 +3,15 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "client/stream_client.h"
 #include "common/image_codec.h"
 #include "common/region_grid.h"
@@ -21,6 +24,8 @@
 
 namespace tessera::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 
@@ -187,6 +192,61 @@ TEST_F(ClusterTest, HttpEndpointsReportReadinessAndCountersThatMove) {
   EXPECT_EQ(MetricValue(after->body,
                         "tessera_worker_regions_total{worker=\"http-w0\"}"),
             4 * kFrames);
+
+  // The live page names the stream and serves its last overlay.
+  auto page = http.Get("/live");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("src=\"/live/1.png\""));
+  EXPECT_THAT(page->body, HasSubstr("<td>http-w0</td><td>96</td>"));
+  auto picture = http.Get("/live/1.png");
+  ASSERT_TRUE(picture);
+  ASSERT_EQ(picture->status, 200);
+  absl::StatusOr<Image> overlay =
+      DecodeImage(picture->body, Encoding::kPng, {kWidth, kHeight, 3});
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  auto missing = http.Get("/live/99.png");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+}
+
+// What a person sees: the live page in a real browser (Debian's headless
+// Chromium) shows the stream's picture, not an empty page.
+TEST_F(ClusterTest, LivePageShowsAFrameInChromium) {
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh "
+                    "installs it)";
+  }
+  LocalCluster cluster({.workers = 1,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .name = "browser"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  StreamAndCheck(cluster, TempDir() + "/out-browser");
+  const std::string shot = TempDir() + "/live.png";
+  const std::string command = absl::StrCat(
+      "chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
+      "--window-size=800,600 --virtual-time-budget=2000 --screenshot=",
+      shot, " http://127.0.0.1:", cluster.http_port(), "/live >", TempDir(),
+      "/chromium.log 2>&1");
+  ASSERT_EQ(std::system(command.c_str()), 0)
+      << ReadFile(TempDir() + "/chromium.log");
+  absl::StatusOr<Image> page =
+      DecodeImage(ReadFile(shot), Encoding::kPng, {.channels = 3});
+  ASSERT_TRUE(page.ok()) << page.status();
+  // The page background is #fafafa and its text black or grey; the picture
+  // is the overlay's colours. Count clearly coloured pixels.
+  int coloured = 0;
+  for (int y = 0; y < page->height; ++y) {
+    for (int x = 0; x < page->width; ++x) {
+      const uint8_t* p = page->at(x, y);
+      const int spread =
+          std::max({p[0], p[1], p[2]}) - std::min({p[0], p[1], p[2]});
+      if (spread > 40) ++coloured;
+    }
+  }
+  EXPECT_GT(coloured, kWidth * kHeight / 4)
+      << "the screenshot " << shot << " shows no picture";
 }
 
 TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {
