@@ -85,6 +85,10 @@ grep -qx "tessera_workers 3" <<<"$metrics" || fail "/metrics does not say 3 work
 grep -qx "tessera_frames_out_total $frames" <<<"$metrics" ||
   fail "/metrics does not count $frames masks out: $(grep frames_out <<<"$metrics")"
 curl -fsS "http://127.0.0.1:$http_port/readyz" || fail "/readyz is not ready with 3 workers"
+curl -fsS "http://127.0.0.1:$http_port/live" | grep -q 'src="/live/1.png"' ||
+  fail "/live does not show the stream"
+curl -fsS -o "$work/live.png" "http://127.0.0.1:$http_port/live/1.png" ||
+  fail "/live/1.png is not served"
 
 step "killing a worker container mid-stream"
 stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/killed" --rate=15 &
