@@ -13,16 +13,12 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/http_server.h"
 #include "common/palette.h"
 #include "master/live_view.h"
 #include "master/master_core.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace tessera::master {
 
@@ -34,18 +30,15 @@ class HttpEndpoints {
   static absl::StatusOr<std::unique_ptr<HttpEndpoints>> Start(
       const std::string& address, const MasterCore& core,
       const LiveView* live = nullptr, const Palette* palette = nullptr);
-  ~HttpEndpoints();
   HttpEndpoints(const HttpEndpoints&) = delete;
   HttpEndpoints& operator=(const HttpEndpoints&) = delete;
 
-  int port() const { return port_; }
+  int port() const { return server_->port(); }
 
  private:
   HttpEndpoints() = default;
 
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace tessera::master

@@ -3,32 +3,10 @@
 #include <cstdint>
 
 #include "absl/strings/str_format.h"
+#include "common/prometheus_text.h"
 
 namespace tessera::master {
 namespace {
-
-void Append(std::string& text, const char* name, const char* type,
-            const char* help, uint64_t value) {
-  absl::StrAppendFormat(&text, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", name,
-                        help, name, type, name, value);
-}
-
-// A label value in the exposition format: backslash, quote and newline
-// escaped (worker names are chosen by the workers).
-std::string LabelValue(const std::string& value) {
-  std::string out;
-  for (const char c : value) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 void AppendLatency(std::string& text, const LatencyHistogram& latency) {
   const char* name = "tessera_frame_latency_seconds";
@@ -57,7 +35,7 @@ void AppendPerWorker(std::string& text,
                         name, name);
   for (const auto& [worker, count] : regions) {
     absl::StrAppendFormat(&text, "%s{worker=\"%s\"} %d\n", name,
-                          LabelValue(worker), count);
+                          PrometheusLabelValue(worker), count);
   }
 }
 
@@ -65,44 +43,47 @@ void AppendPerWorker(std::string& text,
 
 std::string PrometheusText(const MasterCounters& c) {
   std::string text;
-  Append(text, "tessera_frames_in_total", "counter",
-         "Frames accepted from clients and sources.", c.frames_in);
-  Append(text, "tessera_frames_out_total", "counter", "Masks delivered.",
-         c.frames_out);
-  Append(text, "tessera_frames_dropped_total", "counter",
-         "Frames dropped by the drop-oldest overflow policy.",
-         c.frames_dropped);
-  Append(text, "tessera_frames_failed_total", "counter",
-         "Frames answered with an error.", c.frames_failed);
-  Append(text, "tessera_frames_refused_total", "counter",
-         "Frames refused past a full queue with no worker registered.",
-         c.frames_refused);
-  Append(text, "tessera_regions_done_total", "counter",
-         "Region results accepted from workers.", c.regions_done);
-  Append(text, "tessera_regions_requeued_total", "counter",
-         "Regions requeued after a worker was lost or missed a deadline.",
-         c.regions_requeued);
-  Append(text, "tessera_late_results_total", "counter",
-         "Results that came after their region was given to another worker.",
-         c.late_results);
-  Append(text, "tessera_regions_segmented_total", "counter",
-         "Regions that took the segmentation path.", c.regions_segmented);
-  Append(text, "tessera_regions_warped_total", "counter",
-         "Regions that took the flow path.", c.regions_warped);
-  Append(text, "tessera_key_transfers_total", "counter",
-         "Keys forwarded to workers with a task.", c.key_transfers);
-  Append(text, "tessera_key_bytes_sent_total", "counter",
-         "Bytes of keys forwarded to workers.", c.key_bytes_sent);
-  Append(text, "tessera_keys_held", "gauge",
-         "Regions with a key in the global key buffer.", c.keys_held);
-  Append(text, "tessera_key_buffer_bytes", "gauge",
-         "Bytes held by the global key buffer.", c.key_buffer_bytes);
-  Append(text, "tessera_workers", "gauge", "Workers registered.", c.workers);
-  Append(text, "tessera_streams", "gauge", "Open streams.", c.streams);
-  Append(text, "tessera_queued_regions", "gauge",
-         "Regions waiting for a worker.", c.queued_regions);
-  Append(text, "tessera_in_flight_regions", "gauge",
-         "Regions sent to workers and not yet answered.", c.in_flight_regions);
+  AppendMetric(text, "tessera_frames_in_total", "counter",
+               "Frames accepted from clients and sources.", c.frames_in);
+  AppendMetric(text, "tessera_frames_out_total", "counter", "Masks delivered.",
+               c.frames_out);
+  AppendMetric(text, "tessera_frames_dropped_total", "counter",
+               "Frames dropped by the drop-oldest overflow policy.",
+               c.frames_dropped);
+  AppendMetric(text, "tessera_frames_failed_total", "counter",
+               "Frames answered with an error.", c.frames_failed);
+  AppendMetric(text, "tessera_frames_refused_total", "counter",
+               "Frames refused past a full queue with no worker registered.",
+               c.frames_refused);
+  AppendMetric(text, "tessera_regions_done_total", "counter",
+               "Region results accepted from workers.", c.regions_done);
+  AppendMetric(text, "tessera_regions_requeued_total", "counter",
+               "Regions requeued after a worker was lost or missed a deadline.",
+               c.regions_requeued);
+  AppendMetric(
+      text, "tessera_late_results_total", "counter",
+      "Results that came after their region was given to another worker.",
+      c.late_results);
+  AppendMetric(text, "tessera_regions_segmented_total", "counter",
+               "Regions that took the segmentation path.", c.regions_segmented);
+  AppendMetric(text, "tessera_regions_warped_total", "counter",
+               "Regions that took the flow path.", c.regions_warped);
+  AppendMetric(text, "tessera_key_transfers_total", "counter",
+               "Keys forwarded to workers with a task.", c.key_transfers);
+  AppendMetric(text, "tessera_key_bytes_sent_total", "counter",
+               "Bytes of keys forwarded to workers.", c.key_bytes_sent);
+  AppendMetric(text, "tessera_keys_held", "gauge",
+               "Regions with a key in the global key buffer.", c.keys_held);
+  AppendMetric(text, "tessera_key_buffer_bytes", "gauge",
+               "Bytes held by the global key buffer.", c.key_buffer_bytes);
+  AppendMetric(text, "tessera_workers", "gauge", "Workers registered.",
+               c.workers);
+  AppendMetric(text, "tessera_streams", "gauge", "Open streams.", c.streams);
+  AppendMetric(text, "tessera_queued_regions", "gauge",
+               "Regions waiting for a worker.", c.queued_regions);
+  AppendMetric(text, "tessera_in_flight_regions", "gauge",
+               "Regions sent to workers and not yet answered.",
+               c.in_flight_regions);
   AppendLatency(text, c.latency);
   AppendPerWorker(text, c.regions_by_worker);
   return text;

@@ -1,11 +1,13 @@
 // tessera-worker: connects out to the master, registers, and runs each
 // region it is given on the segmentation path or, when the decision network
 // trusts the region's key, on the flow path.
+#include <httplib.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -14,12 +16,14 @@
 #include "common/allocator_tuning.h"
 #include "common/flag_config.h"
 #include "common/flag_values.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "worker/decision_network.h"
 #include "worker/master_connection.h"
 #include "worker/optical_flow.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
+#include "worker/worker_counters.h"
 
 ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
 ABSL_FLAG(std::string, model, "", "TorchScript segmentation model (.pt)");
@@ -49,6 +53,11 @@ ABSL_FLAG(std::string, dn, "",
           "decision network (.dn.json; default: the model's name with "
           ".dn.json, and no flow path when that file does not exist)");
 ABSL_FLAG(int, key_capacity, 64, "regions whose key this worker keeps");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP address for /metrics and /healthz, e.g. 0.0.0.0:7681 (empty: "
+          "none, so that workers sharing a host need no ports)");
+ABSL_FLAG(std::string, http_port_file, "",
+          "write the bound HTTP port here (useful with --http_listen=host:0)");
 
 namespace tessera::worker {
 namespace {
@@ -174,6 +183,29 @@ int Run() {
   SetLogProgramName("tessera-worker " + options.worker_id);
 
   MasterConnection connection(options, **segmenter, flow_path.get());
+  std::unique_ptr<HttpServer> http;
+  if (const std::string address = absl::GetFlag(FLAGS_http_listen);
+      !address.empty()) {
+    absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(
+        "--http_listen", address, [&connection](httplib::Server& server) {
+          server.Get("/metrics", [&connection](const httplib::Request&,
+                                               httplib::Response& response) {
+            response.set_content(WorkerPrometheusText(connection.counters()),
+                                 "text/plain; version=0.0.4; charset=utf-8");
+          });
+          server.Get("/healthz",
+                     [](const httplib::Request&, httplib::Response& response) {
+                       response.set_content("ok\n", "text/plain");
+                     });
+        });
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    http = *std::move(started);
+    TLOG(INFO) << "HTTP /metrics, /healthz on port " << http->port();
+    if (const std::string file = absl::GetFlag(FLAGS_http_port_file);
+        !file.empty()) {
+      std::ofstream(file) << http->port() << "\n";
+    }
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   connection.Run();

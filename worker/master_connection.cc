@@ -162,6 +162,26 @@ void MasterConnection::Stop() {
   if (current_) current_->Cancel();
 }
 
+WorkerCounters MasterConnection::counters() const {
+  absl::MutexLock lock(&counters_mu_);
+  return counters_;
+}
+
+void MasterConnection::Count(const absl::StatusOr<RegionResultOut>& out,
+                             uint64_t evictions) {
+  absl::MutexLock lock(&counters_mu_);
+  counters_.key_evictions += evictions;
+  if (!out.ok()) {
+    ++counters_.regions_failed;
+  } else if (out->flow_path) {
+    ++counters_.regions_warped;
+    counters_.flow_seconds += out->compute_ms / 1000;
+  } else {
+    ++counters_.regions_segmented;
+    counters_.segmentation_seconds += out->compute_ms / 1000;
+  }
+}
+
 void MasterConnection::SleepUnlessStopped(absl::Duration duration) {
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(&stopping_), duration);
@@ -241,6 +261,11 @@ void MasterConnection::Serve(Session& session) {
   }
   TLOG(INFO) << "registered with master " << options_.master << " as "
              << message.accepted().worker_id();
+  {
+    absl::MutexLock lock(&counters_mu_);
+    ++counters_.registrations;
+    counters_.connected = true;
+  }
   const int heartbeat_ms =
       std::max(100, message.accepted().heartbeat_interval_ms());
 
@@ -272,7 +297,7 @@ void MasterConnection::Serve(Session& session) {
     if (!message.has_task()) continue;
     auto task =
         std::make_shared<v1::RegionTask>(std::move(*message.mutable_task()));
-    inference.Submit([&session, &processor, task] {
+    inference.Submit([this, &session, &processor, task] {
       if (session.closed()) return;  // the master has requeued it already
       absl::StatusOr<RegionTaskIn> in = TaskFromProto(*task);
       const uint64_t evicted = processor.keys().evictions();
@@ -286,6 +311,7 @@ void MasterConnection::Serve(Session& session) {
                       << " keys evicted so far; their regions are segmented "
                          "when next asked; raise --key_capacity";
       }
+      Count(out, processor.keys().evictions() - evicted);
       session.Write(out.ok() ? ResultMessage(*out)
                              : FailureMessage(task->task_id(), out.status()));
     });
@@ -295,6 +321,10 @@ void MasterConnection::Serve(Session& session) {
     heartbeat_stop = true;
   }
   heartbeat.join();
+  {
+    absl::MutexLock lock(&counters_mu_);
+    counters_.connected = false;
+  }
   // Tasks still queued belong to a dead link (the master requeues them):
   // let ~Executor skip them rather than compute results nobody reads.
   session.StopWrites();

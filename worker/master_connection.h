@@ -16,7 +16,9 @@
 #include "absl/time/time.h"
 #include "common/image_codec.h"
 #include "worker/flow_path.h"
+#include "worker/region_processor.h"
 #include "worker/segmenter.h"
+#include "worker/worker_counters.h"
 
 namespace tessera::worker {
 
@@ -44,18 +46,24 @@ class MasterConnection {
 
   void Run();
   void Stop();
+  // Since the worker started, over all its links to masters.
+  WorkerCounters counters() const;
 
  private:
   class Session;
   // One connection's life: returns when it ends.
   void Serve(Session& session);
   void SleepUnlessStopped(absl::Duration duration);
+  // One region answered, and the keys the buffer dropped meanwhile.
+  void Count(const absl::StatusOr<RegionResultOut>& out, uint64_t evictions);
 
   const ConnectionOptions options_;
   Segmenter& segmenter_;
   FlowPath* flow_path_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  mutable absl::Mutex counters_mu_;
+  WorkerCounters counters_ ABSL_GUARDED_BY(counters_mu_);
   std::shared_ptr<Session> current_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -153,10 +153,14 @@ double MetricValue(const std::string& text, const std::string& name) {
 }
 
 TEST_F(ClusterTest, HttpEndpointsReportReadinessAndCountersThatMove) {
-  LocalCluster cluster({.workers = 0,
-                        .model = *model_,
-                        .master_flags = GridFlags(),
-                        .name = "http"});
+  const std::string worker_port_file = TempDir() + "/http-w0.http-port";
+  LocalCluster cluster(
+      {.workers = 0,
+       .model = *model_,
+       .master_flags = GridFlags(),
+       .worker_flags = {"--http_listen=127.0.0.1:0",
+                        "--http_port_file=" + worker_port_file},
+       .name = "http"});
   ASSERT_TRUE(cluster.Start()) << cluster.master().log();
   ASSERT_GT(cluster.http_port(), 0);
   httplib::Client http("127.0.0.1", cluster.http_port());
@@ -192,6 +196,23 @@ TEST_F(ClusterTest, HttpEndpointsReportReadinessAndCountersThatMove) {
   EXPECT_EQ(MetricValue(after->body,
                         "tessera_worker_regions_total{worker=\"http-w0\"}"),
             4 * kFrames);
+
+  // The worker's own view of the same work.
+  const int worker_port = WaitForPortFile(worker_port_file, 1000);
+  ASSERT_GT(worker_port, 0);
+  auto worker_metrics =
+      httplib::Client("127.0.0.1", worker_port).Get("/metrics");
+  ASSERT_TRUE(worker_metrics);
+  EXPECT_EQ(MetricValue(worker_metrics->body,
+                        "tessera_worker_regions_segmented_total"),
+            4 * kFrames);
+  EXPECT_EQ(MetricValue(worker_metrics->body, "tessera_worker_connected"), 1);
+  EXPECT_EQ(
+      MetricValue(worker_metrics->body, "tessera_worker_registrations_total"),
+      1);
+  EXPECT_GT(MetricValue(worker_metrics->body,
+                        "tessera_worker_segmentation_seconds_total"),
+            0);
 
   // The live page names the stream and serves its last overlay.
   auto page = http.Get("/live");
