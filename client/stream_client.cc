@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/auth_token.h"
 #include "common/frame_sink.h"
 #include "common/frame_source.h"
 #include "common/grpc_status.h"
@@ -231,6 +232,9 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   }
   auto stub = v1::Segmentation::NewStub(channel);
   grpc::ClientContext context;
+  if (!options.auth_token.empty()) {
+    context.AddMetadata(kAuthMetadataKey, BearerValue(options.auth_token));
+  }
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoSeconds(options.deadline));
   auto stream = stub->Stream(&context);

@@ -37,6 +37,7 @@ struct StreamClientOptions {
   Encoding frame_encoding = Encoding::kRaw;
   v1::StreamConfig config;  // grid, stitch, overflow... (unset: master's)
   bool progress = true;
+  std::string auth_token;  // sent when set (common/auth_token.h)
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration deadline = absl::Hours(24);
 };

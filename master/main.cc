@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
+#include "common/auth_token.h"
 #include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
@@ -30,6 +31,9 @@ ABSL_FLAG(std::string, port_file, "",
           "write the bound port here (useful with --listen=host:0)");
 ABSL_FLAG(std::string, http_listen, "0.0.0.0:7680",
           "HTTP address for /metrics, /healthz and /readyz (empty: none)");
+ABSL_FLAG(std::string, auth_token_file, "",
+          "file holding the token workers and clients must send (their "
+          "--auth_token_file); empty: anyone may join and stream");
 ABSL_FLAG(bool, live_view, true,
           "serve /live: each stream's latest mask over its frame (the master "
           "then keeps frames until their masks are out)");
@@ -204,6 +208,17 @@ int Run() {
   service_options.default_stream = options->default_stream;
   service_options.default_mask_encoding = *mask_encoding;
   service_options.result_limits = options->frame_limits;
+  if (const std::string path = absl::GetFlag(FLAGS_auth_token_file);
+      !path.empty()) {
+    absl::StatusOr<std::string> token =
+        ReadAuthToken("--auth_token_file", path);
+    if (!token.ok()) {
+      std::fprintf(stderr, "tessera-master: %s\n",
+                   std::string(token.status().message()).c_str());
+      return 2;
+    }
+    service_options.auth_token = *std::move(token);
+  }
   MasterServices services(core, service_options);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -221,7 +236,11 @@ int Run() {
                  absl::GetFlag(FLAGS_listen).c_str());
     return 1;
   }
-  TLOG(INFO) << "listening on port " << port << " (plain text, no TLS)";
+  TLOG(INFO) << "listening on port " << port << " (plain text, no TLS; "
+             << (service_options.auth_token.empty()
+                     ? "no auth: any worker may join and any client stream"
+                     : "workers and clients need the auth token")
+             << ")";
   std::unique_ptr<HttpEndpoints> http;
   if (const std::string address = absl::GetFlag(FLAGS_http_listen);
       !address.empty()) {

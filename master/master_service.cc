@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_format.h"
+#include "common/auth_token.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/wire.h"
@@ -343,6 +344,33 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
   std::optional<WorkerId> worker_id_ ABSL_GUARDED_BY(mu_);
 };
 
+// A call refused before anything is read, e.g. without the auth token.
+template <typename Request, typename Response>
+class RefusingReactor : public grpc::ServerBidiReactor<Request, Response> {
+ public:
+  explicit RefusingReactor(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+// OK when auth is off or the call carries the token.
+grpc::Status CheckAuth(const grpc::CallbackServerContext& context,
+                       const ServiceOptions& options, const char* who) {
+  if (options.auth_token.empty()) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kAuthMetadataKey);
+  if (it != metadata.end() &&
+      BearerMatches(std::string_view(it->second.data(), it->second.size()),
+                    options.auth_token)) {
+    return grpc::Status::OK;
+  }
+  TLOG(WARNING) << "refused a " << who << " from " << context.peer()
+                << ": missing or wrong auth token";
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      absl::StrFormat("this master requires its auth token "
+                                      "(%s --auth_token_file)",
+                                      who));
+}
+
 }  // namespace
 
 class MasterServices::SegmentationImpl
@@ -353,6 +381,10 @@ class MasterServices::SegmentationImpl
       : core_(core), options_(options), encoders_(encoders) {}
   grpc::ServerBidiReactor<v1::StreamRequest, v1::StreamResponse>* Stream(
       grpc::CallbackServerContext* context) override {
+    if (grpc::Status auth = CheckAuth(*context, options_, "client");
+        !auth.ok()) {
+      return new RefusingReactor<v1::StreamRequest, v1::StreamResponse>(auth);
+    }
     return new StreamReactor(core_, options_, encoders_);
   }
 
@@ -368,6 +400,10 @@ class MasterServices::ClusterImpl : public v1::Cluster::CallbackService {
       : core_(core), options_(options) {}
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* Join(
       grpc::CallbackServerContext* context) override {
+    if (grpc::Status auth = CheckAuth(*context, options_, "worker");
+        !auth.ok()) {
+      return new RefusingReactor<v1::WorkerMessage, v1::MasterMessage>(auth);
+    }
     return new JoinReactor(core_, options_, context);
   }
 

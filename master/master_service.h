@@ -24,6 +24,9 @@ struct ServiceOptions {
   DecodeLimits result_limits;  // largest label map a worker may return
   int heartbeat_interval_ms = 1000;
   int encoder_threads = 2;  // mask encoding, off the reaction threads
+  // When set, workers and clients must send it (common/auth_token.h);
+  // anyone else is refused with UNAUTHENTICATED before a message is read.
+  std::string auth_token;
 };
 
 class MasterServices {

@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
+#include "common/auth_token.h"
 #include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/http_server.h"
@@ -53,6 +54,8 @@ ABSL_FLAG(std::string, dn, "",
           "decision network (.dn.json; default: the model's name with "
           ".dn.json, and no flow path when that file does not exist)");
 ABSL_FLAG(int, key_capacity, 64, "regions whose key this worker keeps");
+ABSL_FLAG(std::string, auth_token_file, "",
+          "file holding the master's auth token (its --auth_token_file)");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP address for /metrics and /healthz, e.g. 0.0.0.0:7681 (empty: "
           "none, so that workers sharing a host need no ports)");
@@ -173,6 +176,13 @@ int Run() {
   options.regions_per_second = *speed;
   options.limits = {max_region->width, max_region->height};
   options.key_capacity = absl::GetFlag(FLAGS_key_capacity);
+  if (const std::string path = absl::GetFlag(FLAGS_auth_token_file);
+      !path.empty()) {
+    absl::StatusOr<std::string> token =
+        ReadAuthToken("--auth_token_file", path);
+    if (!token.ok()) return Fail(std::string(token.status().message()));
+    options.auth_token = *std::move(token);
+  }
   TLOG(INFO) << options.worker_id << ": model " << (*segmenter)->model_name()
              << " on " << (*segmenter)->device() << ", "
              << absl::StrFormat("%.1f", *speed) << " regions/s at "

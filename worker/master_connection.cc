@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
+#include "common/auth_token.h"
 #include "common/executor.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
@@ -214,6 +215,10 @@ void MasterConnection::Run() {
       current_ = session;
     }
     auto stub = v1::Cluster::NewStub(channel);
+    if (!options_.auth_token.empty()) {
+      session->context().AddMetadata(kAuthMetadataKey,
+                                     BearerValue(options_.auth_token));
+    }
     session->set_stream(stub->Join(&session->context()));
     const auto started = absl::Now();
     Serve(*session);

@@ -35,6 +35,7 @@ struct ConnectionOptions {
   absl::Duration session_limit = absl::Hours(24);
   DecodeLimits limits;
   size_t key_capacity = 64;  // local key buffer, regions
+  std::string auth_token;    // sent when set (common/auth_token.h)
 };
 
 class MasterConnection {

@@ -87,9 +87,11 @@ class ClusterTest : public ::testing::Test {
 
   // Streams the test clip and checks every mask against the reference.
   static void StreamAndCheck(LocalCluster& cluster, const std::string& out,
-                             client::StreamSummary* summary_out = nullptr) {
+                             client::StreamSummary* summary_out = nullptr,
+                             const std::string& auth_token = "") {
     client::StreamClientOptions options;
     options.master = cluster.address();
+    options.auth_token = auth_token;
     options.source = *frames_dir_;
     options.output = out;
     options.overlay = "none";
@@ -229,6 +231,44 @@ TEST_F(ClusterTest, HttpEndpointsReportReadinessAndCountersThatMove) {
   auto missing = http.Get("/live/99.png");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
+}
+
+TEST_F(ClusterTest, WithAnAuthTokenOnlyWorkersAndClientsThatSendItGetIn) {
+  const std::string token_file = TempDir() + "/auth.token";
+  std::ofstream(token_file) << "s3cret-t0ken\n";
+  const std::string wrong_file = TempDir() + "/wrong.token";
+  std::ofstream(wrong_file) << "guess\n";
+  std::vector<std::string> master_flags = GridFlags();
+  master_flags.push_back("--auth_token_file=" + token_file);
+  LocalCluster cluster({.workers = 0,
+                        .model = *model_,
+                        .master_flags = master_flags,
+                        .name = "auth"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+
+  // A worker with the wrong token is refused and never registers.
+  const int intruder = cluster.AddWorker({"--auth_token_file=" + wrong_file});
+  EXPECT_TRUE(WaitForLog(cluster.worker(intruder), "UNAUTHENTICATED", 30000))
+      << cluster.worker(intruder).log();
+  EXPECT_FALSE(cluster.WaitForWorkers(1, 500)) << cluster.master().log();
+
+  // A client without the token cannot stream, and is told why.
+  client::StreamClientOptions options;
+  options.master = cluster.address();
+  options.source = *frames_dir_;
+  options.progress = false;
+  absl::StatusOr<client::StreamSummary> refused = client::RunStream(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(refused.status().message(), HasSubstr("auth token"));
+
+  // With the token both get in; every frame goes to the admitted worker.
+  cluster.AddWorker({"--auth_token_file=" + token_file});
+  ASSERT_TRUE(cluster.WaitForWorkers(1, 30000)) << cluster.master().log();
+  client::StreamSummary summary;
+  StreamAndCheck(cluster, TempDir() + "/out-auth", &summary, "s3cret-t0ken");
+  EXPECT_EQ(summary.regions_per_worker.size(), 1u);
+  EXPECT_EQ(summary.regions_per_worker.count("auth-w1"), 1u);
 }
 
 // What a person sees: the live page in a real browser (Debian's headless

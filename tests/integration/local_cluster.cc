@@ -34,7 +34,7 @@ bool LocalCluster::Start() {
   return options_.workers == 0 || WaitForWorkers(options_.workers, 30000);
 }
 
-int LocalCluster::AddWorker() {
+int LocalCluster::AddWorker(const std::vector<std::string>& extra_flags) {
   const int index = static_cast<int>(workers_.size());
   std::vector<std::string> argv = {
       TESSERA_WORKER_BINARY, "--master=" + address(),
@@ -47,6 +47,7 @@ int LocalCluster::AddWorker() {
   }
   argv.insert(argv.end(), options_.worker_flags.begin(),
               options_.worker_flags.end());
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   workers_.push_back(std::make_unique<Subprocess>(
       argv, absl::StrCat(options_.name, "-w", index)));
   return index;

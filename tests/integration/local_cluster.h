@@ -28,8 +28,9 @@ class LocalCluster {
   explicit LocalCluster(ClusterOptions options);
   // Starts the master, then the workers, and waits until all registered.
   bool Start();
-  // Starts one more worker; returns its index.
-  int AddWorker();
+  // Starts one more worker, with `extra_flags` after the cluster's worker
+  // flags; returns its index.
+  int AddWorker(const std::vector<std::string>& extra_flags = {});
   bool WaitForWorkers(int count, int timeout_ms);
 
   std::string address() const;

@@ -1,0 +1,49 @@
+#include "common/auth_token.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+
+namespace tessera {
+
+absl::StatusOr<std::string> ReadAuthToken(std::string_view flag,
+                                          const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s=%s cannot be read", flag, path));
+  }
+  std::stringstream content;
+  content << file.rdbuf();
+  std::string token = content.str();
+  absl::StripAsciiWhitespace(&token);
+  if (token.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s=%s is empty", flag, path));
+  }
+  for (const char c : token) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s=%s holds whitespace inside the token", flag, path));
+    }
+  }
+  return token;
+}
+
+std::string BearerValue(const std::string& token) { return "Bearer " + token; }
+
+bool BearerMatches(std::string_view metadata_value, const std::string& token) {
+  const std::string expected = BearerValue(token);
+  // Every byte is compared whatever the first difference, so that timing
+  // tells nothing about how much of a guess was right.
+  unsigned char difference = metadata_value.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const char given = i < metadata_value.size() ? metadata_value[i] : 0;
+    difference |= static_cast<unsigned char>(given ^ expected[i]);
+  }
+  return difference == 0;
+}
+
+}  // namespace tessera

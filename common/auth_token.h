@@ -1,0 +1,34 @@
+// The shared secret that admits workers and clients to a master when auth
+// is on: read from a file (so it never shows in a process list), sent as
+// gRPC metadata `authorization: Bearer <token>`, compared in constant time.
+//
+//   ASSIGN_OR_RETURN(std::string token,
+//                    ReadAuthToken("--auth_token_file", path));
+//   context.AddMetadata(kAuthMetadataKey, BearerValue(token));
+#ifndef TESSERA_COMMON_AUTH_TOKEN_H_
+#define TESSERA_COMMON_AUTH_TOKEN_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace tessera {
+
+inline constexpr char kAuthMetadataKey[] = "authorization";
+
+// The file's content without surrounding whitespace. INVALID_ARGUMENT naming
+// `flag` when it cannot be read, is empty, or holds whitespace inside.
+absl::StatusOr<std::string> ReadAuthToken(std::string_view flag,
+                                          const std::string& path);
+
+// "Bearer <token>".
+std::string BearerValue(const std::string& token);
+
+// Whether `metadata_value` is "Bearer <token>", in time independent of where
+// the two differ.
+bool BearerMatches(std::string_view metadata_value, const std::string& token);
+
+}  // namespace tessera
+
+#endif  // TESSERA_COMMON_AUTH_TOKEN_H_
