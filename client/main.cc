@@ -17,8 +17,6 @@ ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
 ABSL_FLAG(std::string, source, "",
           "video file, image folder, rtsp/http URL or camera (/dev/videoN)");
 ABSL_FLAG(int, max_frames, 0, "stop after this many frames (0: all)");
-ABSL_FLAG(std::string, auth_token_file, "",
-          "file holding the master's auth token (its --auth_token_file)");
 ABSL_FLAG(double, rate, 0,
           "send at most this many frames per second, like a camera (0: as "
           "fast as the cluster takes them)");
@@ -61,13 +59,9 @@ absl::StatusOr<StreamClientOptions> OptionsFromFlags() {
   options.max_frames = absl::GetFlag(FLAGS_max_frames);
   options.skip_frames = absl::GetFlag(FLAGS_skip_frames);
   options.rate = absl::GetFlag(FLAGS_rate);
-  if (const std::string path = absl::GetFlag(FLAGS_auth_token_file);
-      !path.empty()) {
-    absl::StatusOr<std::string> token =
-        ReadAuthToken("--auth_token_file", path);
-    if (!token.ok()) return token.status();
-    options.auth_token = *std::move(token);
-  }
+  absl::StatusOr<std::string> token = AuthTokenFromFlag();
+  if (!token.ok()) return token.status();
+  options.auth_token = *std::move(token);
   if (!(options.rate >= 0)) {
     return absl::InvalidArgumentError("--rate must be >= 0 frames per second");
   }

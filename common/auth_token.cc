@@ -3,8 +3,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+
+ABSL_FLAG(std::string, auth_token_file, "",
+          "file holding the token a master requires of its workers and "
+          "clients, and that they send; empty: no auth");
 
 namespace tessera {
 
@@ -30,6 +35,12 @@ absl::StatusOr<std::string> ReadAuthToken(std::string_view flag,
     }
   }
   return token;
+}
+
+absl::StatusOr<std::string> AuthTokenFromFlag() {
+  const std::string path = absl::GetFlag(FLAGS_auth_token_file);
+  if (path.empty()) return std::string();
+  return ReadAuthToken("--auth_token_file", path);
 }
 
 std::string BearerValue(const std::string& token) { return "Bearer " + token; }

@@ -2,8 +2,7 @@
 // is on: read from a file (so it never shows in a process list), sent as
 // gRPC metadata `authorization: Bearer <token>`, compared in constant time.
 //
-//   ASSIGN_OR_RETURN(std::string token,
-//                    ReadAuthToken("--auth_token_file", path));
+//   ASSIGN_OR_RETURN(std::string token, AuthTokenFromFlag());
 //   context.AddMetadata(kAuthMetadataKey, BearerValue(token));
 #ifndef TESSERA_COMMON_AUTH_TOKEN_H_
 #define TESSERA_COMMON_AUTH_TOKEN_H_
@@ -21,6 +20,11 @@ inline constexpr char kAuthMetadataKey[] = "authorization";
 // `flag` when it cannot be read, is empty, or holds whitespace inside.
 absl::StatusOr<std::string> ReadAuthToken(std::string_view flag,
                                           const std::string& path);
+
+// The token of the file named by --auth_token_file (defined here, so that
+// the master, the workers and tessera-stream accept the same flag); "" when
+// the flag is empty, meaning no auth. Errors as ReadAuthToken.
+absl::StatusOr<std::string> AuthTokenFromFlag();
 
 // "Bearer <token>".
 std::string BearerValue(const std::string& token);

@@ -27,6 +27,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
   std::unique_ptr<HttpServer> http(new HttpServer());
   http->server_ = std::make_unique<httplib::Server>();
+  // Every server answers /healthz: it is alive while it answers at all.
+  http->server_->Get("/healthz",
+                     [](const httplib::Request&, httplib::Response& response) {
+                       response.set_content("ok\n", "text/plain");
+                     });
   routes(*http->server_);
   httplib::Server& server = *http->server_;
   http->port_ = port == 0 ? server.bind_to_any_port(host)

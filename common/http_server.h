@@ -4,7 +4,7 @@
 // heavy httplib header stays out of this one.
 //
 //   ASSIGN_OR_RETURN(auto http, HttpServer::Start("0.0.0.0:7680",
-//       [&](httplib::Server& s) { s.Get("/healthz", ...); }));
+//       [&](httplib::Server& s) { s.Get("/metrics", ...); }));
 //   TLOG(INFO) << "HTTP on port " << http->port();
 #ifndef TESSERA_COMMON_HTTP_SERVER_H_
 #define TESSERA_COMMON_HTTP_SERVER_H_

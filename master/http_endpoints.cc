@@ -94,10 +94,6 @@ absl::StatusOr<std::unique_ptr<HttpEndpoints>> HttpEndpoints::Start(
       response.set_content(PrometheusText(core.counters()),
                            "text/plain; version=0.0.4; charset=utf-8");
     });
-    server.Get("/healthz",
-               [](const httplib::Request&, httplib::Response& response) {
-                 response.set_content("ok\n", "text/plain");
-               });
     server.Get("/readyz", [&core](const httplib::Request&,
                                   httplib::Response& response) {
       const size_t workers = core.counters().workers;

@@ -31,9 +31,6 @@ ABSL_FLAG(std::string, port_file, "",
           "write the bound port here (useful with --listen=host:0)");
 ABSL_FLAG(std::string, http_listen, "0.0.0.0:7680",
           "HTTP address for /metrics, /healthz and /readyz (empty: none)");
-ABSL_FLAG(std::string, auth_token_file, "",
-          "file holding the token workers and clients must send (their "
-          "--auth_token_file); empty: anyone may join and stream");
 ABSL_FLAG(bool, live_view, true,
           "serve /live: each stream's latest mask over its frame (the master "
           "then keeps frames until their masks are out)");
@@ -208,17 +205,13 @@ int Run() {
   service_options.default_stream = options->default_stream;
   service_options.default_mask_encoding = *mask_encoding;
   service_options.result_limits = options->frame_limits;
-  if (const std::string path = absl::GetFlag(FLAGS_auth_token_file);
-      !path.empty()) {
-    absl::StatusOr<std::string> token =
-        ReadAuthToken("--auth_token_file", path);
-    if (!token.ok()) {
-      std::fprintf(stderr, "tessera-master: %s\n",
-                   std::string(token.status().message()).c_str());
-      return 2;
-    }
-    service_options.auth_token = *std::move(token);
+  absl::StatusOr<std::string> token = AuthTokenFromFlag();
+  if (!token.ok()) {
+    std::fprintf(stderr, "tessera-master: %s\n",
+                 std::string(token.status().message()).c_str());
+    return 2;
   }
+  service_options.auth_token = *std::move(token);
   MasterServices services(core, service_options);
 
   grpc::EnableDefaultHealthCheckService(true);

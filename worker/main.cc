@@ -54,8 +54,6 @@ ABSL_FLAG(std::string, dn, "",
           "decision network (.dn.json; default: the model's name with "
           ".dn.json, and no flow path when that file does not exist)");
 ABSL_FLAG(int, key_capacity, 64, "regions whose key this worker keeps");
-ABSL_FLAG(std::string, auth_token_file, "",
-          "file holding the master's auth token (its --auth_token_file)");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP address for /metrics and /healthz, e.g. 0.0.0.0:7681 (empty: "
           "none, so that workers sharing a host need no ports)");
@@ -176,13 +174,9 @@ int Run() {
   options.regions_per_second = *speed;
   options.limits = {max_region->width, max_region->height};
   options.key_capacity = absl::GetFlag(FLAGS_key_capacity);
-  if (const std::string path = absl::GetFlag(FLAGS_auth_token_file);
-      !path.empty()) {
-    absl::StatusOr<std::string> token =
-        ReadAuthToken("--auth_token_file", path);
-    if (!token.ok()) return Fail(std::string(token.status().message()));
-    options.auth_token = *std::move(token);
-  }
+  absl::StatusOr<std::string> token = AuthTokenFromFlag();
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  options.auth_token = *std::move(token);
   TLOG(INFO) << options.worker_id << ": model " << (*segmenter)->model_name()
              << " on " << (*segmenter)->device() << ", "
              << absl::StrFormat("%.1f", *speed) << " regions/s at "
@@ -203,10 +197,6 @@ int Run() {
             response.set_content(WorkerPrometheusText(connection.counters()),
                                  "text/plain; version=0.0.4; charset=utf-8");
           });
-          server.Get("/healthz",
-                     [](const httplib::Request&, httplib::Response& response) {
-                       response.set_content("ok\n", "text/plain");
-                     });
         });
     if (!started.ok()) return Fail(std::string(started.status().message()));
     http = *std::move(started);
