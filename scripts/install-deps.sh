@@ -15,8 +15,8 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-    missing+=("$p")
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" || status=""
+  [[ "$status" == *"ok installed"* ]] || missing+=("$p")
 done
 
 if ((${#missing[@]} == 0)); then

@@ -85,8 +85,8 @@ grep -qx "tessera_workers 3" <<<"$metrics" || fail "/metrics does not say 3 work
 grep -qx "tessera_frames_out_total $frames" <<<"$metrics" ||
   fail "/metrics does not count $frames masks out: $(grep frames_out <<<"$metrics")"
 curl -fsS "http://127.0.0.1:$http_port/readyz" || fail "/readyz is not ready with 3 workers"
-curl -fsS "http://127.0.0.1:$http_port/live" | grep -q 'src="/live/1.png"' ||
-  fail "/live does not show the stream"
+live_page="$(curl -fsS "http://127.0.0.1:$http_port/live")" || fail "no /live page"
+[[ "$live_page" == *'src="/live/1.png"'* ]] || fail "/live does not show the stream"
 curl -fsS -o "$work/live.png" "http://127.0.0.1:$http_port/live/1.png" ||
   fail "/live/1.png is not served"
 
@@ -94,7 +94,9 @@ step "killing a worker container mid-stream"
 stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/killed" --rate=15 &
 streamer=$!
 wait_for_masks "$work/killed" 12
-victim="$(dc ps -q worker | head -1)"
+# No "| head" here: under pipefail, docker-compose dying of SIGPIPE would end the test.
+workers=($(dc ps -q worker))
+victim="${workers[0]}"
 docker kill "$victim" >/dev/null
 echo "killed worker container ${victim:0:12} after $(count_masks "$work/killed") masks"
 wait "$streamer" || fail "the stream failed after a worker was killed"
