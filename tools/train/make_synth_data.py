@@ -18,6 +18,7 @@ Validation clips always keep every frame (40 per seed, a cut every 20).
 """
 
 import argparse
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -43,31 +44,42 @@ def parse_seeds(text):
     return seeds
 
 
-def write_split(args, split, seeds):
+def write_seed(args, split, seed):
+    """Generates one clip and writes its kept frames; returns their lines."""
     image_dir = os.path.join(args.out, split)
     label_dir = os.path.join(args.out, split + "annot")
-    os.makedirs(image_dir, exist_ok=True)
-    os.makedirs(label_dir, exist_ok=True)
     lines = []
-    for seed in seeds:
-        with tempfile.TemporaryDirectory() as clip:
-            subprocess.run(
-                [args.synth, f"--out={clip}", f"--frames={args.frames}",
-                 f"--width={args.width}", f"--height={args.height}",
-                 f"--seed={seed}", f"--scene_cut_every={args.scene_cut_every}"],
-                check=True, stdout=subprocess.DEVNULL)
-            names = sorted(os.listdir(os.path.join(clip, "frames")))
-            for name in names[::args.keep_every if split == "train" else 1]:
-                stem = f"seed{seed:04d}_{os.path.splitext(name)[0]}"
-                image = cv2.imread(os.path.join(clip, "frames", name))
-                if image is None:
-                    raise RuntimeError(f"{clip}/frames/{name} is unreadable")
-                cv2.imwrite(os.path.join(image_dir, stem + ".jpg"), image,
-                            [cv2.IMWRITE_JPEG_QUALITY, args.jpeg_quality])
-                shutil.copyfile(os.path.join(clip, "labels", name),
-                                os.path.join(label_dir, stem + ".png"))
-                lines.append(f"{split}/{stem}.jpg {split}annot/{stem}.png")
-        print(f"{split}: seed {seed} done ({len(lines)} frames)", flush=True)
+    with tempfile.TemporaryDirectory() as clip:
+        subprocess.run(
+            [args.synth, f"--out={clip}", f"--frames={args.frames}",
+             f"--width={args.width}", f"--height={args.height}",
+             f"--seed={seed}", f"--scene_cut_every={args.scene_cut_every}"],
+            check=True, stdout=subprocess.DEVNULL)
+        names = sorted(os.listdir(os.path.join(clip, "frames")))
+        for name in names[::args.keep_every if split == "train" else 1]:
+            stem = f"seed{seed:04d}_{os.path.splitext(name)[0]}"
+            image = cv2.imread(os.path.join(clip, "frames", name))
+            if image is None:
+                raise RuntimeError(f"{clip}/frames/{name} is unreadable")
+            cv2.imwrite(os.path.join(image_dir, stem + ".jpg"), image,
+                        [cv2.IMWRITE_JPEG_QUALITY, args.jpeg_quality])
+            shutil.copyfile(os.path.join(clip, "labels", name),
+                            os.path.join(label_dir, stem + ".png"))
+            lines.append(f"{split}/{stem}.jpg {split}annot/{stem}.png")
+    return lines
+
+
+def write_split(args, split, seeds):
+    os.makedirs(os.path.join(args.out, split), exist_ok=True)
+    os.makedirs(os.path.join(args.out, split + "annot"), exist_ok=True)
+    lines = []
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        # Threads suffice: the work is in tessera-synth and in cv2, which
+        # release the GIL. map() keeps the seeds' order in the list file.
+        for seed, seed_lines in zip(seeds, pool.map(
+                lambda seed: write_seed(args, split, seed), seeds)):
+            lines.extend(seed_lines)
+            print(f"{split}: seed {seed} done ({len(lines)} frames)", flush=True)
     with open(os.path.join(args.out, split + ".txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -88,10 +100,14 @@ def main():
     p.add_argument("--width", type=int, default=480)
     p.add_argument("--height", type=int, default=360)
     p.add_argument("--jpeg-quality", type=int, default=90)
+    p.add_argument("--jobs", type=int, default=1,
+                   help="clips generated at once (one tessera-synth each)")
     args = p.parse_args()
     if not os.access(args.synth, os.X_OK):
         sys.exit(f"make_synth_data: {args.synth} is not an executable "
                  f"(build tessera-synth first)")
+    if args.jobs < 1:
+        sys.exit("make_synth_data: --jobs must be >= 1")
     if args.keep_every < 1:
         sys.exit("make_synth_data: --keep-every must be >= 1")
     write_split(args, "train", parse_seeds(args.train_seeds))
