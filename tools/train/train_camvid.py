@@ -96,6 +96,14 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit-images", type=int, default=0,
                    help="use only the first N train and N val frames (smoke)")
+    p.add_argument("--session-minutes", type=float, default=0.0,
+                   help="pause after this much wall-clock time (export "
+                        "included), saving <name>.resume.pt, so that a "
+                        "--minutes budget longer than one call to the GPU "
+                        "machine runs as several calls (0: no pause)")
+    p.add_argument("--resume", default="",
+                   help="continue a paused run from its .resume.pt (same "
+                        "data, arch and schedule; --minutes is taken from it)")
     p.add_argument("--export-only", default="",
                    help="skip training: export this .ckpt (arch, width, input "
                         "size from it)")
@@ -255,7 +263,12 @@ def make_optimizer(model, args, device):
 
 
 def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
-          ckpt_path):
+          ckpt_path, resume=None):
+    """Trains until the budget is spent, or pauses at --session-minutes.
+
+    Returns (best, history, info); info["paused"] says whether a
+    <name>.resume.pt was written for a later --resume.
+    """
     gen = torch.Generator(device=device).manual_seed(args.seed)
     aug = GpuAugment(cfg["crop_hw"], base_scale=cfg["base_scale"],
                      scale_range=(args.scale_min, args.scale_max),
@@ -277,6 +290,9 @@ def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
     total_steps = args.epochs * steps_per_epoch
     t0 = time.time()
     budget = args.minutes * 60.0 - args.reserve_seconds - elapsed()
+    if resume is not None:
+        budget = resume["budget"]
+        t0 = time.time() - resume["train_seconds"]
     if budget <= 0:
         raise SystemExit(f"--minutes {args.minutes} leaves no time to train "
                          f"({elapsed():.0f} s spent loading, reserve "
@@ -288,6 +304,20 @@ def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
     history = []
     step, epoch, progress, lr = 0, 0, 0.0, args.lr
     last_eval = {"time": time.time(), "step": -1}
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        opt.load_state_dict(resume["optimizer"])
+        if scaler is not None and resume.get("scaler"):
+            scaler.load_state_dict(resume["scaler"])
+        gen.set_state(resume["generator"].to(gen.get_state().device))
+        best, history = resume["best"], resume["history"]
+        step, epoch = resume["step"], resume["epoch"]
+        log(f"resumed at epoch {epoch} step {step}, {resume['train_seconds']:.0f} "
+            f"of {budget:.0f} s trained, best {100 * best['miou']:.2f} "
+            f"@ep {best['epoch']}")
+    pause_at = (T_START + args.session_minutes * 60.0 - args.reserve_seconds
+                if args.session_minutes > 0 else math.inf)
+    paused = False
 
     def validate():
         m = evaluate(model, val_set, cfg, device, amp_dtype, cl)
@@ -313,6 +343,9 @@ def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
         for it in range(steps_per_epoch):
             progress = max(step / total_steps, (time.time() - t0) / budget)
             if progress >= 1.0 or STOP["signal"] is not None:
+                break
+            if time.time() >= pause_at:
+                paused = True
                 break
             lr = args.lr * lr_factor(progress, args)
             for g in opt.param_groups:
@@ -344,7 +377,7 @@ def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
             epoch += 1
         progress = max(step / total_steps, (time.time() - t0) / budget)
         finished = (progress >= 1.0 or epoch >= args.epochs
-                    or STOP["signal"] is not None)
+                    or STOP["signal"] is not None or paused)
         ep_s = time.time() - t_ep
         line = (f"epoch {epoch} step {step} loss {loss_sum.item() / done:.4f} "
                 f"lr {lr:.2e} {ep_s:.2f}s/ep {ep_s / (done * batch):.4f}s/img "
@@ -358,13 +391,30 @@ def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
     if step > 0 and last_eval["step"] != step:
         log(f"final eval at step {step}:" + validate())
     train_s = time.time() - t0
+    if paused:
+        resume_path = ckpt_path[:-len(".ckpt")] + ".resume.pt"
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "scaler": scaler.state_dict() if scaler is not None else None,
+                    "generator": gen.get_state().cpu(), "best": best,
+                    "history": history, "step": step, "epoch": epoch,
+                    "train_seconds": train_s, "budget": budget, "config": cfg},
+                   resume_path)
+        log(f"paused after {train_s:.0f} of {budget:.0f} s of training: "
+            f"continue with --resume {resume_path}")
     if best["state"] is None:  # no evaluation happened (e.g. instant stop)
         best.update(state={k: v.detach().float().cpu().clone()
                            for k, v in model.state_dict().items()}, epoch=epoch)
         torch.save({"state_dict": best["state"], "config": cfg,
                     "epoch": epoch, "val": None}, ckpt_path)
     return best, history, {"epochs_run": epoch, "steps": step,
-                           "train_seconds": train_s}
+                           "train_seconds": train_s, "paused": paused}
+
+
+def load_checkpoint(path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:  # PyTorch < 1.13
+        return torch.load(path, map_location="cpu")
 
 
 def main(argv=None):
@@ -396,14 +446,14 @@ def main(argv=None):
     if args.weight_decay < 0:
         args.weight_decay = 0.01 if args.optimizer == "adamw" else 5e-4
 
-    ckpt = None
+    ckpt = resume = None
     if args.export_only:
-        try:
-            ckpt = torch.load(args.export_only, map_location="cpu",
-                              weights_only=False)
-        except TypeError:  # PyTorch < 1.13
-            ckpt = torch.load(args.export_only, map_location="cpu")
+        ckpt = load_checkpoint(args.export_only)
         cfg = ckpt["config"]
+        cfg["input_hw"] = tuple(cfg["input_hw"])
+    elif args.resume:
+        resume = load_checkpoint(args.resume)
+        cfg = resume["config"]
         cfg["input_hw"] = tuple(cfg["input_hw"])
     else:
         input_hw = parse_wxh(args.input_size)
@@ -437,7 +487,8 @@ def main(argv=None):
                              "train_seconds": 0.0}
     else:
         best, history, info = train(model, train_set, val_set, cfg, args,
-                                    device, amp_dtype, cl, log, ckpt_path)
+                                    device, amp_dtype, cl, log, ckpt_path,
+                                    resume)
         model.load_state_dict(best["state"])
 
     # Final numbers in float32, as the exported model computes them.
@@ -476,6 +527,7 @@ def main(argv=None):
         "train_seconds": round(info["train_seconds"], 1),
         "total_seconds": round(elapsed(), 1),
         "stopped_by_signal": STOP["signal"],
+        "paused_for_resume": info.get("paused", False),
         "train_frames": len(train_set.names), "val_frames": len(val_set.names),
         "model_bytes": facts["model_bytes"],
         "export_max_abs_diff": facts["export_max_abs_diff"],
