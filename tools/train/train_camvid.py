@@ -41,8 +41,10 @@ STOP = {"signal": None}
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, help="camvid folder")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--data", default="",
+                   help="camvid folder (required unless --resume)")
+    p.add_argument("--out", default="",
+                   help="output folder (required unless --resume)")
     p.add_argument("--name", default="camvid", help="model file stem")
     p.add_argument("--dataset-name", default="CamVid",
                    help="what --data holds, for the model card's description")
@@ -397,7 +399,8 @@ def train(model, train_set, val_set, cfg, args, device, amp_dtype, cl, log,
                     "scaler": scaler.state_dict() if scaler is not None else None,
                     "generator": gen.get_state().cpu(), "best": best,
                     "history": history, "step": step, "epoch": epoch,
-                    "train_seconds": train_s, "budget": budget, "config": cfg},
+                    "train_seconds": train_s, "budget": budget, "config": cfg,
+                    "args": vars(args)},
                    resume_path)
         log(f"paused after {train_s:.0f} of {budget:.0f} s of training: "
             f"continue with --resume {resume_path}")
@@ -417,8 +420,28 @@ def load_checkpoint(path):
         return torch.load(path, map_location="cpu")
 
 
+def resumed_args(args):
+    """The paused run's arguments, so that a resumed run keeps its name,
+    recipe and schedule; only where to pause next, and --data/--out when
+    given (the same files, moved), come from this command line."""
+    saved = load_checkpoint(args.resume).get("args")
+    if saved is None:
+        sys.exit(f"train_camvid: {args.resume} predates saved arguments; "
+                 f"resume it with the original flags")
+    merged = argparse.Namespace(**saved)
+    merged.resume = args.resume
+    merged.session_minutes = args.session_minutes
+    merged.data = args.data or merged.data
+    merged.out = args.out or merged.out
+    return merged
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.resume:
+        args = resumed_args(args)
+    elif not args.data or not args.out:
+        sys.exit("train_camvid: --data and --out are required")
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     os.makedirs(args.out, exist_ok=True)
