@@ -12,6 +12,7 @@
 #include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
+#include "common/tls.h"
 
 ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
 ABSL_FLAG(std::string, source, "",
@@ -62,6 +63,9 @@ absl::StatusOr<StreamClientOptions> OptionsFromFlags() {
   absl::StatusOr<std::string> token = AuthTokenFromFlag();
   if (!token.ok()) return token.status();
   options.auth_token = *std::move(token);
+  absl::StatusOr<TlsFiles> tls = TlsFilesFromFlags(TlsSide::kPeer);
+  if (!tls.ok()) return tls.status();
+  options.tls = *std::move(tls);
   if (!(options.rate >= 0)) {
     return absl::InvalidArgumentError("--rate must be >= 0 frames per second");
   }

@@ -9,6 +9,7 @@
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/wire.h"
+#include "grpcpp/security/auth_context.h"
 #include "master/proto_convert.h"
 #include "master/queued_reactor.h"
 
@@ -371,6 +372,22 @@ grpc::Status CheckAuth(const grpc::CallbackServerContext& context,
                                       who));
 }
 
+// OK unless workers need a certificate and this one's connection showed
+// none. (One that does not verify never gets past the TLS handshake.)
+grpc::Status CheckWorkerCertificate(const grpc::CallbackServerContext& context,
+                                    const ServiceOptions& options) {
+  if (!options.require_worker_certificate) return grpc::Status::OK;
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    return grpc::Status::OK;
+  }
+  TLOG(WARNING) << "refused a worker from " << context.peer()
+                << ": no client certificate";
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "this master requires workers to show a certificate "
+                      "signed by its CA (worker --tls_cert, --tls_key)");
+}
+
 }  // namespace
 
 class MasterServices::SegmentationImpl
@@ -400,9 +417,11 @@ class MasterServices::ClusterImpl : public v1::Cluster::CallbackService {
       : core_(core), options_(options) {}
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* Join(
       grpc::CallbackServerContext* context) override {
-    if (grpc::Status auth = CheckAuth(*context, options_, "worker");
-        !auth.ok()) {
-      return new RefusingReactor<v1::WorkerMessage, v1::MasterMessage>(auth);
+    grpc::Status admitted = CheckWorkerCertificate(*context, options_);
+    if (admitted.ok()) admitted = CheckAuth(*context, options_, "worker");
+    if (!admitted.ok()) {
+      return new RefusingReactor<v1::WorkerMessage, v1::MasterMessage>(
+          admitted);
     }
     return new JoinReactor(core_, options_, context);
   }

@@ -27,6 +27,9 @@ struct ServiceOptions {
   // When set, workers and clients must send it (common/auth_token.h);
   // anyone else is refused with UNAUTHENTICATED before a message is read.
   std::string auth_token;
+  // Mutual TLS for workers (common/tls.h): a worker whose connection showed
+  // no verified certificate is refused with UNAUTHENTICATED.
+  bool require_worker_certificate = false;
 };
 
 class MasterServices {

@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libtorch-dev libopencv-dev libcpp-httplib-dev libpng-dev libturbojpeg0-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3-yaml curl chromium
+  libgtest-dev libgmock-dev libbenchmark-dev python3-yaml curl chromium openssl
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include "common/executor.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
+#include "common/tls.h"
 #include "common/transport_args.h"
 #include "common/wire.h"
 #include "tessera/v1/tessera.grpc.pb.h"
@@ -189,15 +190,17 @@ void MasterConnection::SleepUnlessStopped(absl::Duration duration) {
 }
 
 void MasterConnection::Run() {
-  const grpc::ChannelArguments args = PixelChannelArguments();
+  grpc::ChannelArguments args = PixelChannelArguments();
+  const std::shared_ptr<grpc::ChannelCredentials> credentials =
+      MasterChannelCredentials(options_.tls, args);
   absl::Duration backoff = options_.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    auto channel = grpc::CreateCustomChannel(
-        options_.master, grpc::InsecureChannelCredentials(), args);
+    auto channel =
+        grpc::CreateCustomChannel(options_.master, credentials, args);
     if (!channel->WaitForConnected(
             std::chrono::system_clock::now() +
             absl::ToChronoMilliseconds(options_.connect_timeout))) {

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/image_codec.h"
+#include "common/tls.h"
 #include "worker/flow_path.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
@@ -36,6 +37,7 @@ struct ConnectionOptions {
   DecodeLimits limits;
   size_t key_capacity = 64;  // local key buffer, regions
   std::string auth_token;    // sent when set (common/auth_token.h)
+  TlsFiles tls;              // plain text unless it has a CA (common/tls.h)
 };
 
 class MasterConnection {

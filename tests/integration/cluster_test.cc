@@ -16,6 +16,7 @@
 #include "common/image_codec.h"
 #include "common/region_grid.h"
 #include "common/split_stitch.h"
+#include "common/tls.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/local_cluster.h"
@@ -88,10 +89,12 @@ class ClusterTest : public ::testing::Test {
   // Streams the test clip and checks every mask against the reference.
   static void StreamAndCheck(LocalCluster& cluster, const std::string& out,
                              client::StreamSummary* summary_out = nullptr,
-                             const std::string& auth_token = "") {
+                             const std::string& auth_token = "",
+                             const TlsFiles& tls = {}) {
     client::StreamClientOptions options;
     options.master = cluster.address();
     options.auth_token = auth_token;
+    options.tls = tls;
     options.source = *frames_dir_;
     options.output = out;
     options.overlay = "none";
@@ -269,6 +272,65 @@ TEST_F(ClusterTest, WithAnAuthTokenOnlyWorkersAndClientsThatSendItGetIn) {
   StreamAndCheck(cluster, TempDir() + "/out-auth", &summary, "s3cret-t0ken");
   EXPECT_EQ(summary.regions_per_worker.size(), 1u);
   EXPECT_EQ(summary.regions_per_worker.count("auth-w1"), 1u);
+}
+
+// TLS on the gRPC port with the throwaway certificates of
+// deploy/make-certs.sh; with the CA on the master, mutual TLS for workers.
+TEST_F(ClusterTest, WithMutualTlsOnlyWorkersWithACertificateGetIn) {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "openssl is not installed (scripts/install-deps.sh "
+                    "installs it)";
+  }
+  const std::string certs = TempDir() + "/certs";
+  ASSERT_EQ(std::system(("bash " TESSERA_DEPLOY_DIR "/make-certs.sh " + certs +
+                         " >/dev/null")
+                            .c_str()),
+            0);
+  const std::string ca = "--tls_ca=" + certs + "/ca.crt";
+  std::vector<std::string> master_flags = GridFlags();
+  master_flags.insert(master_flags.end(),
+                      {"--tls_cert=" + certs + "/master.crt",
+                       "--tls_key=" + certs + "/master.key", ca});
+  LocalCluster cluster({.workers = 0,
+                        .model = *model_,
+                        .master_flags = master_flags,
+                        .name = "tls"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  EXPECT_TRUE(
+      WaitForLog(cluster.master(), "TLS, workers need a certificate", 1000))
+      << cluster.master().log();
+
+  // A worker that checks the master but shows no certificate is refused
+  // and never registers; nor does one that does not speak TLS at all.
+  const int anonymous = cluster.AddWorker({ca});
+  EXPECT_TRUE(WaitForLog(cluster.worker(anonymous), "UNAUTHENTICATED", 30000))
+      << cluster.worker(anonymous).log();
+  const int plain = cluster.AddWorker();
+  EXPECT_TRUE(WaitForLog(cluster.worker(plain), "cannot reach master", 30000))
+      << cluster.worker(plain).log();
+  EXPECT_FALSE(cluster.WaitForWorkers(1, 500)) << cluster.master().log();
+
+  // A plain-text client cannot stream either.
+  client::StreamClientOptions options;
+  options.master = cluster.address();
+  options.source = *frames_dir_;
+  options.progress = false;
+  options.connect_timeout = absl::Seconds(2);
+  absl::StatusOr<client::StreamSummary> refused = client::RunStream(options);
+  EXPECT_FALSE(refused.ok());
+
+  // The worker with a certificate gets every region; a client that checks
+  // the master (and shows no certificate: clients need none) gets every
+  // mask, bit-exact.
+  cluster.AddWorker({ca, "--tls_cert=" + certs + "/worker.crt",
+                     "--tls_key=" + certs + "/worker.key"});
+  ASSERT_TRUE(cluster.WaitForWorkers(1, 30000)) << cluster.master().log();
+  TlsFiles client_tls;
+  client_tls.ca = ReadFile(certs + "/ca.crt");
+  client::StreamSummary summary;
+  StreamAndCheck(cluster, TempDir() + "/out-tls", &summary, "", client_tls);
+  EXPECT_EQ(summary.regions_per_worker.size(), 1u);
+  EXPECT_EQ(summary.regions_per_worker.count("tls-w2"), 1u);
 }
 
 // What a person sees: the live page in a real browser (Debian's headless
