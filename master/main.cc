@@ -20,6 +20,7 @@
 #include "common/flag_values.h"
 #include "common/log.h"
 #include "common/palette.h"
+#include "common/tls.h"
 #include "common/transport_args.h"
 #include "master/http_endpoints.h"
 #include "master/master_core.h"
@@ -61,6 +62,13 @@ ABSL_FLAG(std::string, region_encoding, "raw",
 ABSL_FLAG(std::string, mask_encoding, "png",
           "default encoding of masks sent to clients: png|raw");
 ABSL_FLAG(int, max_in_flight, 4, "upper bound on regions queued per worker");
+ABSL_FLAG(std::string, schedule, "speed",
+          "how a free worker is chosen: speed (the one expected to finish "
+          "first, from its measured speed) | fifo (the least loaded; for "
+          "experiments)");
+ABSL_FLAG(bool, key_affinity, true,
+          "send a region preferably to the worker holding its newest key "
+          "(never leaving a free worker idle for it)");
 ABSL_FLAG(int, task_timeout_ms, 10000,
           "a region not answered in this time is requeued elsewhere");
 ABSL_FLAG(int, worker_silence_ms, 10000,
@@ -140,6 +148,13 @@ absl::StatusOr<MasterOptions> OptionsFromFlags() {
   options.no_worker_grace = absl::Milliseconds(grace);
   options.scheduler.max_in_flight_per_worker = in_flight;
   options.scheduler.task_timeout = absl::Milliseconds(timeout);
+  const std::string schedule = absl::GetFlag(FLAGS_schedule);
+  if (schedule != "speed" && schedule != "fifo") {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--schedule=%s: expected speed or fifo", schedule));
+  }
+  options.scheduler.weigh_by_speed = schedule == "speed";
+  options.scheduler.key_affinity = absl::GetFlag(FLAGS_key_affinity);
   options.worker_silence_timeout = absl::Milliseconds(silence);
   absl::StatusOr<Size> max_frame =
       ParseSize("--max_frame_size", absl::GetFlag(FLAGS_max_frame_size));
@@ -212,6 +227,13 @@ int Run() {
     return 2;
   }
   service_options.auth_token = *std::move(token);
+  absl::StatusOr<TlsFiles> tls = TlsFilesFromFlags(TlsSide::kMaster);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "tessera-master: %s\n",
+                 std::string(tls.status().message()).c_str());
+    return 2;
+  }
+  service_options.require_worker_certificate = RequiresWorkerCertificate(*tls);
   MasterServices services(core, service_options);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -219,7 +241,7 @@ int Run() {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
-                           grpc::InsecureServerCredentials(), &port);
+                           MasterServerCredentials(*tls), &port);
   builder.RegisterService(services.segmentation());
   builder.RegisterService(services.cluster());
   ConfigurePixelServer(builder);
@@ -229,7 +251,8 @@ int Run() {
                  absl::GetFlag(FLAGS_listen).c_str());
     return 1;
   }
-  TLOG(INFO) << "listening on port " << port << " (plain text, no TLS; "
+  TLOG(INFO) << "listening on port " << port << " ("
+             << DescribeTls(*tls, TlsSide::kMaster) << "; "
              << (service_options.auth_token.empty()
                      ? "no auth: any worker may join and any client stream"
                      : "workers and clients need the auth token")

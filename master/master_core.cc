@@ -16,10 +16,12 @@ MasterCore::MasterCore(MasterOptions options)
       no_workers_since_(Now()) {
   // Key affinity: a region goes preferably to the worker holding its newest
   // key (the scheduler still never leaves a free worker idle for it).
-  scheduler_.SetAffinity([this](WorkerId worker, const JobKey& job) {
-    mu_.AssertHeld();
-    return keys_.HoldsNewest(worker, {job.stream, job.region});
-  });
+  if (options_.scheduler.key_affinity) {
+    scheduler_.SetAffinity([this](WorkerId worker, const JobKey& job) {
+      mu_.AssertHeld();
+      return keys_.HoldsNewest(worker, {job.stream, job.region});
+    });
+  }
 }
 
 void LatencyHistogram::Add(double ms) {

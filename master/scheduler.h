@@ -65,6 +65,9 @@ struct SchedulerOptions {
   // down its stream's queue for one whose key it holds.
   double affinity_slack = 1.0;
   int affinity_window = 8;
+  // Off: MasterCore gives the scheduler no key holdings, so regions go
+  // where the speed rule (or plain dispatch) sends them (for experiments).
+  bool key_affinity = true;
 };
 
 struct WorkerProfile {

@@ -15,6 +15,7 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
         "key of frame %d is %dx%d, the region is %dx%d", key.frame_index,
         key.image.width, key.image.height, current.width, current.height));
   }
+  const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
   FlowEstimate estimate;
   absl::StatusOr<FlowField> flow = flow_.Compute(current, key.image);
   if (!flow.ok()) return flow.status();
@@ -33,11 +34,15 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
   if (!features.ok()) return features.status();
   estimate.features = *features;
   estimate.score = network_.Score(estimate.features);
+  if (pacer_ != nullptr) {
+    pacer_->PadStep(DevicePacer::Step::kEstimate, current.size(), start);
+  }
   return estimate;
 }
 
 absl::StatusOr<WarpedKey> FlowPath::Warp(const KeyFrame& key,
                                          const FlowEstimate& estimate) const {
+  const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
   WarpedKey warped;
   absl::StatusOr<Image> labels = WarpNearest(key.labels, estimate.flow);
   if (!labels.ok()) return labels.status();
@@ -47,6 +52,9 @@ absl::StatusOr<WarpedKey> FlowPath::Warp(const KeyFrame& key,
         WarpNearest(key.confidence, estimate.flow);
     if (!confidence.ok()) return confidence.status();
     warped.confidence = *std::move(confidence);
+  }
+  if (pacer_ != nullptr) {
+    pacer_->PadStep(DevicePacer::Step::kWarp, warped.labels.size(), start);
   }
   return warped;
 }

@@ -14,6 +14,7 @@
 #include "common/flow_field.h"
 #include "worker/decision_features.h"
 #include "worker/decision_network.h"
+#include "worker/device_profile.h"
 #include "worker/local_key_buffer.h"
 #include "worker/optical_flow.h"
 
@@ -32,8 +33,11 @@ struct WarpedKey {
 
 class FlowPath {
  public:
-  FlowPath(OpticalFlow& flow, const DecisionNetwork& network)
-      : flow_(flow), network_(network) {}
+  // With a `pacer`, Estimate and Warp take at least the emulated device's
+  // time for their steps (worker/device_profile.h).
+  FlowPath(OpticalFlow& flow, const DecisionNetwork& network,
+           DevicePacer* pacer = nullptr)
+      : flow_(flow), network_(network), pacer_(pacer) {}
 
   // INVALID_ARGUMENT when the key is not the region's size.
   absl::StatusOr<FlowEstimate> Estimate(const Image& current,
@@ -47,6 +51,7 @@ class FlowPath {
  private:
   OpticalFlow& flow_;
   const DecisionNetwork& network_;
+  DevicePacer* pacer_;
 };
 
 }  // namespace tessera::worker

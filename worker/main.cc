@@ -19,7 +19,9 @@
 #include "common/flag_values.h"
 #include "common/http_server.h"
 #include "common/log.h"
+#include "common/tls.h"
 #include "worker/decision_network.h"
+#include "worker/device_profile.h"
 #include "worker/master_connection.h"
 #include "worker/optical_flow.h"
 #include "worker/region_processor.h"
@@ -53,6 +55,9 @@ ABSL_FLAG(std::string, flow_model, "",
 ABSL_FLAG(std::string, dn, "",
           "decision network (.dn.json; default: the model's name with "
           ".dn.json, and no flow path when that file does not exist)");
+ABSL_FLAG(std::string, device_profile, "",
+          "emulate a slower device: pad each step of a region to the times "
+          "in this profile (bench/profiles/*.json)");
 ABSL_FLAG(int, key_capacity, 64, "regions whose key this worker keeps");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP address for /metrics and /healthz, e.g. 0.0.0.0:7681 (empty: "
@@ -133,6 +138,14 @@ int Run() {
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));
+  std::shared_ptr<DevicePacer> pacer;
+  if (const std::string path = absl::GetFlag(FLAGS_device_profile);
+      !path.empty()) {
+    absl::StatusOr<v1::DeviceProfile> profile = LoadDeviceProfile(path);
+    if (!profile.ok()) return Fail(std::string(profile.status().message()));
+    pacer = std::make_shared<DevicePacer>(*std::move(profile));
+    *segmenter = PaceSegmenter(*std::move(segmenter), pacer);
+  }
 
   absl::StatusOr<double> speed =
       MeasureRegionsPerSecond(**segmenter, *probe, 3);
@@ -152,7 +165,7 @@ int Run() {
   }
   std::unique_ptr<FlowPath> flow_path;
   if (*flow && dn) {
-    flow_path = std::make_unique<FlowPath>(**flow, *dn);
+    flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get());
     if (!dn->spec().segmentation_model().empty() &&
         dn->spec().segmentation_model() != (*segmenter)->model_name()) {
       TLOG(WARNING) << "decision network " << dn->spec().name()
@@ -177,13 +190,17 @@ int Run() {
   absl::StatusOr<std::string> token = AuthTokenFromFlag();
   if (!token.ok()) return Fail(std::string(token.status().message()));
   options.auth_token = *std::move(token);
+  absl::StatusOr<TlsFiles> tls = TlsFilesFromFlags(TlsSide::kPeer);
+  if (!tls.ok()) return Fail(std::string(tls.status().message()));
+  options.tls = *std::move(tls);
   TLOG(INFO) << options.worker_id << ": model " << (*segmenter)->model_name()
              << " on " << (*segmenter)->device() << ", "
              << absl::StrFormat("%.1f", *speed) << " regions/s at "
              << probe->width << "x" << probe->height << "; flow path "
              << (flow_path ? (*flow)->name() + " + " + dn->spec().name()
                            : std::string("off"))
-             << "; master " << options.master;
+             << "; master " << options.master << " in "
+             << DescribeTls(options.tls, TlsSide::kPeer);
   SetLogProgramName("tessera-worker " + options.worker_id);
 
   MasterConnection connection(options, **segmenter, flow_path.get());
@@ -191,10 +208,14 @@ int Run() {
   if (const std::string address = absl::GetFlag(FLAGS_http_listen);
       !address.empty()) {
     absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(
-        "--http_listen", address, [&connection](httplib::Server& server) {
-          server.Get("/metrics", [&connection](const httplib::Request&,
-                                               httplib::Response& response) {
-            response.set_content(WorkerPrometheusText(connection.counters()),
+        "--http_listen", address,
+        [&connection, &pacer](httplib::Server& server) {
+          server.Get("/metrics", [&connection, &pacer](
+                                     const httplib::Request&,
+                                     httplib::Response& response) {
+            WorkerCounters counters = connection.counters();
+            if (pacer != nullptr) counters.pacing = pacer->counters();
+            response.set_content(WorkerPrometheusText(counters),
                                  "text/plain; version=0.0.4; charset=utf-8");
           });
         });
@@ -209,6 +230,15 @@ int Run() {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   connection.Run();
+  if (pacer != nullptr) {
+    const PacingCounters pacing = pacer->counters();
+    TLOG(INFO) << "emulated " << pacer->profile().name() << ": " << pacing.steps
+               << " steps padded by "
+               << absl::StrFormat("%.1f", pacing.padded_seconds)
+               << " s in all; " << pacing.overruns
+               << " took longer than the profile (this machine was slower "
+                  "than the device it emulates)";
+  }
   return 0;
 }
 

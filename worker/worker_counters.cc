@@ -24,6 +24,18 @@ std::string WorkerPrometheusText(const WorkerCounters& c) {
   AppendMetric(text, "tessera_worker_connected", "gauge",
                "1 while registered with a master.",
                static_cast<uint64_t>(c.connected ? 1 : 0));
+  if (c.pacing) {
+    AppendMetric(text, "tessera_worker_emulated_steps_total", "counter",
+                 "Region steps padded to the device profile's time.",
+                 c.pacing->steps);
+    AppendMetric(text, "tessera_worker_emulation_overruns_total", "counter",
+                 "Steps whose real computation took longer than the device "
+                 "profile allows.",
+                 c.pacing->overruns);
+    AppendMetric(text, "tessera_worker_emulation_padding_seconds_total",
+                 "counter", "Time slept to match the device profile.",
+                 c.pacing->padded_seconds);
+  }
   return text;
 }
 

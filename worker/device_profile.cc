@@ -1,0 +1,127 @@
+#include "worker/device_profile.h"
+
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "worker/json_proto.h"
+
+namespace tessera::worker {
+namespace {
+
+class PacedSegmenter : public Segmenter {
+ public:
+  PacedSegmenter(std::unique_ptr<Segmenter> inner,
+                 std::shared_ptr<DevicePacer> pacer)
+      : inner_(std::move(inner)), pacer_(std::move(pacer)) {}
+
+  absl::StatusOr<Segmentation> Segment(const Image& image,
+                                       bool want_confidence) override {
+    const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
+    absl::StatusOr<Segmentation> out = inner_->Segment(image, want_confidence);
+    // A failure is reported at once: padding it would only delay the retry.
+    if (out.ok()) {
+      pacer_->PadStep(DevicePacer::Step::kSegmentation, image.size(), start);
+    }
+    return out;
+  }
+  std::string model_name() const override { return inner_->model_name(); }
+  std::string device() const override {
+    return inner_->device() + " as " + pacer_->profile().name();
+  }
+  int num_classes() const override { return inner_->num_classes(); }
+
+ private:
+  std::unique_ptr<Segmenter> inner_;
+  std::shared_ptr<DevicePacer> pacer_;
+};
+
+}  // namespace
+
+absl::StatusOr<v1::DeviceProfile> LoadDeviceProfile(const std::string& path) {
+  v1::DeviceProfile profile;
+  if (absl::Status read = ReadJsonProto(path, "device profile", profile);
+      !read.ok()) {
+    return read;
+  }
+  auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("device profile %s: %s", path, why));
+  };
+  if (profile.name().empty()) return bad("\"name\" is missing");
+  if (profile.source().empty()) {
+    return bad("\"source\" is missing: say where its figures come from");
+  }
+  if (profile.reference_width() <= 0 || profile.reference_height() <= 0) {
+    return bad(absl::StrFormat(
+        "reference size %dx%d must be positive (\"reference_width\", "
+        "\"reference_height\")",
+        profile.reference_width(), profile.reference_height()));
+  }
+  if (!(profile.segmentation_ms() > 0)) {
+    return bad("\"segmentation_ms\" must be > 0");
+  }
+  const std::pair<const char*, double> times[] = {
+      {"flow_ms", profile.flow_ms()},
+      {"decision_ms", profile.decision_ms()},
+      {"warp_ms", profile.warp_ms()}};
+  for (const auto& [name, ms] : times) {
+    if (!(ms >= 0)) return bad(absl::StrFormat("\"%s\" must be >= 0", name));
+  }
+  return profile;
+}
+
+DevicePacer::DevicePacer(v1::DeviceProfile profile)
+    : profile_(std::move(profile)) {}
+
+double DevicePacer::StepMs(Step step, Size region) const {
+  double reference_ms = 0;
+  switch (step) {
+    case Step::kSegmentation:
+      reference_ms = profile_.segmentation_ms();
+      break;
+    case Step::kEstimate:
+      reference_ms = profile_.flow_ms() + profile_.decision_ms();
+      break;
+    case Step::kWarp:
+      reference_ms = profile_.warp_ms();
+      break;
+  }
+  const double pixels = static_cast<double>(region.width) * region.height;
+  const double reference_pixels =
+      static_cast<double>(profile_.reference_width()) *
+      profile_.reference_height();
+  return reference_ms * pixels / reference_pixels;
+}
+
+void DevicePacer::PadStep(Step step, Size region, Clock::time_point start) {
+  const Clock::time_point until =
+      start +
+      std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double, std::milli>(StepMs(step, region)));
+  steps_.fetch_add(1, std::memory_order_relaxed);
+  const Clock::time_point now = Clock::now();
+  if (now >= until) {
+    overruns_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  padded_us_.fetch_add(
+      std::chrono::duration_cast<std::chrono::microseconds>(until - now)
+          .count(),
+      std::memory_order_relaxed);
+  std::this_thread::sleep_until(until);
+}
+
+PacingCounters DevicePacer::counters() const {
+  return {.steps = steps_.load(std::memory_order_relaxed),
+          .overruns = overruns_.load(std::memory_order_relaxed),
+          .padded_seconds =
+              static_cast<double>(padded_us_.load(std::memory_order_relaxed)) /
+              1e6};
+}
+
+std::unique_ptr<Segmenter> PaceSegmenter(std::unique_ptr<Segmenter> inner,
+                                         std::shared_ptr<DevicePacer> pacer) {
+  return std::make_unique<PacedSegmenter>(std::move(inner), std::move(pacer));
+}
+
+}  // namespace tessera::worker
