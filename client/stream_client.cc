@@ -15,12 +15,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "client/ground_truth.h"
 #include "common/auth_token.h"
 #include "common/frame_sink.h"
 #include "common/frame_source.h"
 #include "common/grpc_status.h"
+#include "common/json_string.h"
 #include "common/log.h"
 #include "common/palette.h"
+#include "common/tls.h"
 #include "common/transport_args.h"
 #include "common/wire.h"
 #include "tessera/v1/tessera.grpc.pb.h"
@@ -29,46 +32,6 @@ namespace tessera::client {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Label PNGs of a ground-truth folder, in name order.
-absl::StatusOr<std::vector<std::string>> ListLabelFiles(
-    const std::string& folder) {
-  std::error_code error;
-  if (!fs::is_directory(folder, error)) {
-    return absl::NotFoundError(
-        absl::StrFormat("ground-truth folder %s does not exist", folder));
-  }
-  std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(folder, error)) {
-    if (entry.path().extension() == ".png") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("ground-truth folder %s holds no PNG", folder));
-  }
-  return files;
-}
-
-absl::StatusOr<LabelMap> ReadLabelFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << file.rdbuf();
-  absl::StatusOr<Image> labels =
-      DecodeImage(bytes.str(), Encoding::kPng, {.channels = 1});
-  if (!labels.ok()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "ground truth %s: %s", path, labels.status().message()));
-  }
-  return labels;
-}
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t rank = static_cast<size_t>(p * (values.size() - 1) + 0.5);
-  return values[std::min(rank, values.size() - 1)];
-}
 
 // Frames sent but not yet answered, kept for their overlays; bounded so that
 // a stalled master cannot make the client hoard memory.
@@ -106,22 +69,6 @@ class InFlightFrames {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// `text` as a JSON string literal, quotes included.
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += absl::StrFormat("\\u%04x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::string StreamSummary::ToString() const {
@@ -158,13 +105,14 @@ std::string StreamSummary::ToJson() const {
   std::string json = absl::StrFormat(
       "{\"frames\": %d, \"masks\": %d, \"dropped\": %d, \"errors\": %d, "
       "\"seconds\": %.3f, \"fps\": %.3f, \"latency_p50_ms\": %.2f, "
-      "\"latency_p95_ms\": %.2f, \"regions_segmented\": %d, "
+      "\"latency_p95_ms\": %.2f, \"latency_p99_ms\": %.2f, "
+      "\"regions_segmented\": %d, "
       "\"regions_warped\": %d, \"warped_fraction\": %.4f, "
       "\"segmentation_ms_per_region\": %.3f, \"flow_ms_per_region\": %.3f, "
       "\"key_transfers\": %d, \"key_bytes_per_frame\": %.1f",
       frames_sent, masks, dropped, errors, seconds,
       seconds > 0 ? masks / seconds : 0.0, latency_p50_ms, latency_p95_ms,
-      regions_segmented, regions_warped,
+      latency_p99_ms, regions_segmented, regions_warped,
       regions ? static_cast<double>(regions_warped) / regions : 0.0,
       regions_segmented ? segmentation_ms / regions_segmented : 0.0,
       regions_warped ? flow_ms / regions_warped : 0.0, key_transfers,
@@ -181,6 +129,20 @@ std::string StreamSummary::ToJson() const {
     separator = ", ";
   }
   return json + "}}";
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t rank = static_cast<size_t>(p * (values.size() - 1) + 0.5);
+  return values[std::min(rank, values.size() - 1)];
+}
+
+void StreamSummary::SetLatencies(std::vector<double> latencies_ms) {
+  latency_p50_ms = Percentile(latencies_ms, 0.5);
+  latency_p95_ms = Percentile(latencies_ms, 0.95);
+  latency_p99_ms = Percentile(latencies_ms, 0.99);
+  latency_max_ms = Percentile(std::move(latencies_ms), 1.0);
 }
 
 absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
@@ -209,20 +171,19 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
     if (!opened.ok()) return opened.status();
     sink = *std::move(opened);
   }
-  std::vector<std::string> gt_files;
-  std::optional<ConfusionMatrix> confusion;
+  std::optional<GroundTruth> truth;
   if (!options.gt.empty()) {
-    absl::StatusOr<std::vector<std::string>> files = ListLabelFiles(options.gt);
-    if (!files.ok()) return files.status();
-    gt_files = *std::move(files);
     const int classes = static_cast<int>((*palette)->colors.size());
     // CamVid marks void as 11 (= class count); Cityscapes as 255.
-    confusion.emplace(classes, options.palette == "camvid" ? classes : 255);
+    absl::StatusOr<GroundTruth> opened = GroundTruth::Open(
+        options.gt, classes, options.palette == "camvid" ? classes : 255);
+    if (!opened.ok()) return opened.status();
+    truth = *std::move(opened);
   }
 
-  auto channel = grpc::CreateCustomChannel(options.master,
-                                           grpc::InsecureChannelCredentials(),
-                                           PixelChannelArguments());
+  grpc::ChannelArguments args = PixelChannelArguments();
+  auto channel = grpc::CreateCustomChannel(
+      options.master, MasterChannelCredentials(options.tls, args), args);
   if (!channel->WaitForConnected(
           std::chrono::system_clock::now() +
           absl::ToChronoMilliseconds(options.connect_timeout))) {
@@ -295,7 +256,6 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   const int total = (*source)->frame_count();
   absl::Status output_status;
   v1::StreamResponse response;
-  size_t gt_index = 0;
   while (stream->Read(&response)) {
     if (response.has_accepted()) {
       TLOG(INFO) << "stream " << response.accepted().stream_id()
@@ -305,13 +265,13 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
     if (response.has_dropped()) {
       ++summary.dropped;
       in_flight.Take(response.dropped().index());
-      ++gt_index;
+      if (truth) truth->Skip();
       continue;
     }
     if (response.has_error()) {
       ++summary.errors;
       in_flight.Take(response.error().index());
-      ++gt_index;
+      if (truth) truth->Skip();
       TLOG(WARNING) << "frame " << response.error().index() << ": "
                     << response.error().message();
       continue;
@@ -346,16 +306,12 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
         break;
       }
     }
-    if (confusion && gt_index < gt_files.size()) {
-      absl::StatusOr<LabelMap> truth = ReadLabelFile(gt_files[gt_index]);
-      absl::Status added =
-          truth.ok() ? confusion->Add(*truth, *mask) : truth.status();
-      if (!added.ok()) {
+    if (truth) {
+      if (absl::Status added = truth->Add(*mask); !added.ok()) {
         output_status = added;
         break;
       }
     }
-    ++gt_index;
     if (show_progress) {
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
       std::fprintf(
@@ -377,10 +333,8 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   if (!output_status.ok()) return output_status;
   if (!source_status.ok()) return source_status;
   if (!status.ok()) return FromGrpcStatus(status);
-  summary.latency_p50_ms = Percentile(latencies, 0.5);
-  summary.latency_p95_ms = Percentile(latencies, 0.95);
-  summary.latency_max_ms = Percentile(latencies, 1.0);
-  if (confusion) summary.metrics = confusion->Compute();
+  summary.SetLatencies(std::move(latencies));
+  if (truth) summary.metrics = truth->Compute();
   return summary;
 }
 

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "common/image_codec.h"
 #include "common/metrics.h"
+#include "common/tls.h"
 #include "tessera/v1/tessera.pb.h"
 
 namespace tessera::client {
@@ -38,6 +39,7 @@ struct StreamClientOptions {
   v1::StreamConfig config;  // grid, stitch, overflow... (unset: master's)
   bool progress = true;
   std::string auth_token;  // sent when set (common/auth_token.h)
+  TlsFiles tls;            // plain text unless it has a CA (common/tls.h)
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration deadline = absl::Hours(24);
 };
@@ -50,6 +52,7 @@ struct StreamSummary {
   double seconds = 0;
   double latency_p50_ms = 0;
   double latency_p95_ms = 0;
+  double latency_p99_ms = 0;
   double latency_max_ms = 0;
   std::map<std::string, int> regions_per_worker;
   // DVS: regions per path, keys forwarded by the master, worker time.
@@ -62,10 +65,16 @@ struct StreamSummary {
   std::optional<SegmentationMetrics> metrics;  // with --gt
   std::vector<std::string> class_names;
   std::string output;
+  // Fills the latency percentiles from every mask's latency.
+  void SetLatencies(std::vector<double> latencies_ms);
   std::string ToString() const;
   // The same as one JSON object (figures only), for experiment scripts.
   std::string ToJson() const;
 };
+
+// The value at fraction `p` (0..1) of the sorted values, nearest rank; 0 for
+// none.
+double Percentile(std::vector<double> values, double p);
 
 // UNAVAILABLE when the master cannot be reached; the master's status when it
 // ends the stream with an error; NOT_FOUND / INVALID_ARGUMENT for a bad

@@ -1,4 +1,5 @@
-// A real master and N real workers on loopback, for integration tests.
+// The local cluster of tools/local_cluster.h with this build's master and
+// worker binaries, logging into the test's private folder.
 //
 //   LocalCluster cluster({.workers = 3, .model = model_path});
 //   ASSERT_TRUE(cluster.Start());
@@ -7,44 +8,15 @@
 #ifndef TESSERA_TESTS_INTEGRATION_LOCAL_CLUSTER_H_
 #define TESSERA_TESTS_INTEGRATION_LOCAL_CLUSTER_H_
 
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "tests/integration/subprocess.h"
+#include "tools/local_cluster.h"
 
 namespace tessera::testing {
 
-struct ClusterOptions {
-  int workers = 1;
-  std::string model;  // empty: the null backend
-  std::vector<std::string> master_flags;
-  std::vector<std::string> worker_flags;
-  std::string name = "cluster";  // prefix of log files
-};
-
-class LocalCluster {
+class LocalCluster : public tessera::LocalCluster {
  public:
+  // Binaries and log folder are filled in where `options` leaves them empty.
   explicit LocalCluster(ClusterOptions options);
-  // Starts the master, then the workers, and waits until all registered.
-  bool Start();
-  // Starts one more worker, with `extra_flags` after the cluster's worker
-  // flags; returns its index.
-  int AddWorker(const std::vector<std::string>& extra_flags = {});
-  bool WaitForWorkers(int count, int timeout_ms);
-
-  std::string address() const;
-  int port() const { return port_; }
-  int http_port() const { return http_port_; }  // /metrics, /readyz
-  Subprocess& master() { return *master_; }
-  Subprocess& worker(int i) { return *workers_[i]; }
-
- private:
-  ClusterOptions options_;
-  int port_ = 0;
-  int http_port_ = 0;
-  std::unique_ptr<Subprocess> master_;
-  std::vector<std::unique_ptr<Subprocess>> workers_;
 };
 
 }  // namespace tessera::testing

@@ -1,17 +1,8 @@
 #include "tests/integration/subprocess.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -30,88 +21,8 @@ std::string TempDir() {
 
 Subprocess::Subprocess(const std::vector<std::string>& argv,
                        const std::string& log_name)
-    : log_path_(TempDir() + "/" + log_name + ".log") {
-  std::vector<char*> args;
-  for (const std::string& arg : argv) {
-    args.push_back(const_cast<char*>(arg.c_str()));
-  }
-  args.push_back(nullptr);
-  const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_ = fork();
-  if (pid_ == 0) {
-    // A test that crashes must not leave servers behind.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    dup2(log, 1);
-    dup2(log, 2);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(log);
-  if (pid_ < 0) ADD_FAILURE() << "cannot start " << argv[0];
-}
-
-Subprocess::~Subprocess() {
-  if (running()) {
-    Kill(SIGKILL);
-    Wait(5000);
-  }
-}
-
-void Subprocess::Kill(int signal) {
-  if (pid_ > 0) ::kill(pid_, signal);
-}
-
-bool Subprocess::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  pid_t done = waitpid(pid_, &status, WNOHANG);
-  if (done == pid_) {
-    exit_code_ =
-        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-int Subprocess::Wait(int timeout_ms) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (running()) {
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return exit_code_;
-}
-
-std::string Subprocess::log() const {
-  std::ifstream file(log_path_);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-int WaitForPortFile(const std::string& path, int timeout_ms) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream file(path);
-    int port = 0;
-    if (file >> port && port > 0) return port;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
-}
-
-bool WaitForLog(const Subprocess& process, const std::string& text,
-                int timeout_ms) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (process.log().find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+    : ChildProcess(argv, TempDir() + "/" + log_name + ".log") {
+  if (!started()) ADD_FAILURE() << "cannot start " << argv[0];
 }
 
 }  // namespace tessera::testing

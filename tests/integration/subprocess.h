@@ -1,47 +1,28 @@
-// Starting and stopping the real Tessera executables from integration tests.
+// The Tessera executables as child processes of a test (tools/child_process.h),
+// logging into a folder private to the test process.
 //
 //   Subprocess master({kMasterBinary, "--listen=127.0.0.1:0", ...}, "master");
-//   int port = master.WaitForPortFile(port_file);
+//   int port = WaitForPortFile(port_file, 10000);
 //   master.Kill(SIGKILL);
 #ifndef TESSERA_TESTS_INTEGRATION_SUBPROCESS_H_
 #define TESSERA_TESTS_INTEGRATION_SUBPROCESS_H_
 
-#include <sys/types.h>
-
 #include <string>
 #include <vector>
 
+#include "tools/child_process.h"
+
 namespace tessera::testing {
 
-class Subprocess {
- public:
-  // Starts `argv`; stdout and stderr go to <TempDir>/<log_name>.log.
-  Subprocess(const std::vector<std::string>& argv, const std::string& log_name);
-  ~Subprocess();  // SIGKILL and reap, if still running
-  Subprocess(const Subprocess&) = delete;
-  Subprocess& operator=(const Subprocess&) = delete;
-
-  void Kill(int signal);
-  // Waits up to `timeout_ms` for exit; returns the exit code, 128+signal when
-  // killed, or -1 on timeout.
-  int Wait(int timeout_ms);
-  bool running();
-  std::string log() const;  // what it printed so far
-  const std::string& log_path() const { return log_path_; }
-
- private:
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-  std::string log_path_;
-};
-
-// Polls `path` until it holds a port number; 0 on timeout.
-int WaitForPortFile(const std::string& path, int timeout_ms);
-// Polls until `log` contains `text`; false on timeout.
-bool WaitForLog(const Subprocess& process, const std::string& text,
-                int timeout_ms);
 // A folder private to this test process.
 std::string TempDir();
+
+// A child process whose output goes to <TempDir>/<log_name>.log; a failure
+// to start it fails the test.
+class Subprocess : public ChildProcess {
+ public:
+  Subprocess(const std::vector<std::string>& argv, const std::string& log_name);
+};
 
 }  // namespace tessera::testing
 

@@ -1,0 +1,122 @@
+#include "tools/bench_cluster.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/local_cluster.h"
+
+namespace tessera::bench {
+namespace {
+
+// The value of a counter in a Prometheus text page; 0 when absent.
+double ScrapeValue(const std::string& page, const std::string& metric) {
+  std::istringstream lines(page);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(metric + " ", 0) == 0) {
+      return std::stod(line.substr(metric.size() + 1));
+    }
+  }
+  return 0;
+}
+
+worker::PacingCounters ScrapePacing(int http_port) {
+  httplib::Client http("127.0.0.1", http_port);
+  http.set_connection_timeout(2);
+  auto page = http.Get("/metrics");
+  if (!page || page->status != 200) return {};
+  return {.steps = static_cast<uint64_t>(
+              ScrapeValue(page->body, "tessera_worker_emulated_steps_total")),
+          .overruns = static_cast<uint64_t>(ScrapeValue(
+              page->body, "tessera_worker_emulation_overruns_total")),
+          .padded_seconds = ScrapeValue(
+              page->body, "tessera_worker_emulation_padding_seconds_total")};
+}
+
+std::vector<std::string> MasterFlags(const ClusterRunOptions& options) {
+  return {absl::StrFormat("--grid=%dx%d", options.grid.rows, options.grid.cols),
+          absl::StrCat("--halo=", options.grid.halo),
+          options.flow_path ? "--dvs=fixed" : "--dvs=off",
+          absl::StrCat("--threshold=", options.threshold),
+          absl::StrCat("--max_key_age=", options.max_key_age),
+          "--schedule=" + options.schedule,
+          absl::StrCat("--key_affinity=", options.key_affinity),
+          // The live view encodes overlays: work a bench should not measure.
+          "--live_view=false"};
+}
+
+}  // namespace
+
+absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
+  LocalCluster cluster(
+      {.workers = 0,
+       .model = options.model,
+       .master_flags = MasterFlags(options),
+       .worker_flags = {absl::StrCat("--threads=", options.threads)},
+       .name = options.name,
+       .master_binary = options.master_binary,
+       .worker_binary = options.worker_binary,
+       .log_dir = options.log_dir});
+  if (!cluster.Start()) {
+    return absl::UnavailableError(absl::StrFormat(
+        "the master did not start; see %s", cluster.master().log_path()));
+  }
+  std::vector<std::string> http_port_files;
+  for (size_t i = 0; i < options.worker_profiles.size(); ++i) {
+    const std::string port_file = absl::StrFormat(
+        "%s/%s-w%d.http-port", options.log_dir, options.name, i);
+    std::remove(port_file.c_str());
+    std::vector<std::string> flags = {"--http_listen=127.0.0.1:0",
+                                      "--http_port_file=" + port_file};
+    if (!options.worker_profiles[i].empty()) {
+      flags.push_back("--device_profile=" + options.worker_profiles[i]);
+    }
+    if (!options.flow_path) flags.push_back("--flow=none");
+    cluster.AddWorker(flags);
+    http_port_files.push_back(port_file);
+  }
+  const int workers = static_cast<int>(options.worker_profiles.size());
+  if (!cluster.WaitForWorkers(workers, 120000)) {
+    for (int i = 0; i < workers; ++i) {
+      if (!cluster.worker(i).running()) {
+        return absl::UnavailableError(absl::StrFormat(
+            "worker %d exited; see %s", i, cluster.worker(i).log_path()));
+      }
+    }
+    return absl::UnavailableError(
+        absl::StrFormat("%d workers did not all register within 120 s; see %s",
+                        workers, cluster.master().log_path()));
+  }
+
+  client::StreamClientOptions stream;
+  stream.master = cluster.address();
+  stream.source = options.source;
+  stream.max_frames = options.max_frames;
+  stream.gt = options.gt;
+  stream.palette = options.palette;
+  stream.overlay = "none";
+  stream.progress = false;
+  absl::StatusOr<client::StreamSummary> summary = client::RunStream(stream);
+  if (!summary.ok()) return summary.status();
+
+  ClusterRun run;
+  run.summary = *std::move(summary);
+  for (const std::string& file : http_port_files) {
+    const int port = WaitForPortFile(file, 1000);
+    if (port == 0) continue;
+    const worker::PacingCounters pacing = ScrapePacing(port);
+    run.pacing.steps += pacing.steps;
+    run.pacing.overruns += pacing.overruns;
+    run.pacing.padded_seconds += pacing.padded_seconds;
+  }
+  // Workers first, so that none is left waiting on a master that is gone.
+  for (int i = 0; i < workers; ++i) cluster.worker(i).Kill(SIGTERM);
+  cluster.master().Kill(SIGTERM);
+  return run;
+}
+
+}  // namespace tessera::bench
