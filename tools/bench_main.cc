@@ -330,7 +330,9 @@ int Run(int argc, char** argv) {
   int done = 0;
   for (const BenchConfig& config : *configs) {
     for (int repeat = 1; repeat <= repeats; ++repeat) {
-      std::fprintf(stderr, "[%3d/%d] %-16s run %d of %d ... ", done + 1, total,
+      // A whole line each, before and after: the client library logs a
+      // line of its own when its stream is accepted.
+      std::fprintf(stderr, "[%3d/%d] %s, run %d of %d\n", done + 1, total,
                    config.name.c_str(), repeat, repeats);
       RunRecord record{config, repeat, {}, {}};
       if (config.workers == 0) {
@@ -371,7 +373,8 @@ int Run(int argc, char** argv) {
       }
       const client::StreamSummary& s = record.summary;
       std::fprintf(
-          stderr, "%.2f fps%s\n", s.seconds > 0 ? s.masks / s.seconds : 0.0,
+          stderr, "[%3d/%d] %s: %.2f fps%s\n", done + 1, total,
+          config.name.c_str(), s.seconds > 0 ? s.masks / s.seconds : 0.0,
           s.metrics ? absl::StrFormat(", mIoU %.1f", 100 * s.metrics->mean_iou)
                           .c_str()
                     : "");

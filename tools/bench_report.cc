@@ -1,6 +1,7 @@
 #include "tools/bench_report.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -37,16 +38,21 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
+// A profile file's name without folder and extension: what a reader knows
+// it by.
+std::string ProfileName(const std::string& path) {
+  return path.empty() ? "this machine"
+                      : std::filesystem::path(path).stem().string();
+}
+
 std::string ProfilesText(const BenchConfig& config) {
   if (config.workers == 0) {
-    return config.worker_profiles.empty() || config.worker_profiles[0].empty()
-               ? "this machine"
-               : config.worker_profiles[0];
+    return ProfileName(config.worker_profiles.empty()
+                           ? std::string()
+                           : config.worker_profiles[0]);
   }
   std::map<std::string, int> counts;
-  for (const std::string& p : config.worker_profiles) {
-    ++counts[p.empty() ? "this machine" : p];
-  }
+  for (const std::string& p : config.worker_profiles) ++counts[ProfileName(p)];
   std::vector<std::string> parts;
   for (const auto& [name, n] : counts) {
     parts.push_back(absl::StrFormat("%dx %s", n, name));
