@@ -37,6 +37,7 @@
 #include "common/flag_values.h"
 #include "common/json_string.h"
 #include "tools/bench_cluster.h"
+#include "tools/bench_plot.h"
 #include "tools/bench_report.h"
 #include "tools/bench_single.h"
 #include "tools/child_process.h"
@@ -406,7 +407,21 @@ int Run(int argc, char** argv) {
       !written.ok()) {
     return Fail(std::string(written.message()));
   }
-  std::printf("wrote %s/bench.csv, %s/bench.json\n", out.c_str(), out.c_str());
+  const std::string title = absl::StrFormat(
+      "%s, %s, %d frames: %s", fs::path(single.model).stem().string(),
+      mode == "dvs" ? absl::StrFormat("DVS threshold %.0f", threshold)
+                    : std::string("segmentation only"),
+      frames,
+      absl::GetFlag(FLAGS_profile).empty()
+          ? std::string("this machine's speed")
+          : "workers as " + absl::GetFlag(FLAGS_profile));
+  if (absl::Status plotted =
+          WriteScalingPlot(out + "/bench.png", results, title);
+      !plotted.ok()) {
+    return Fail(std::string(plotted.message()));
+  }
+  std::printf("wrote %s/bench.csv, %s/bench.json, %s/bench.png\n", out.c_str(),
+              out.c_str(), out.c_str());
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/image_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/subprocess.h"
@@ -67,6 +68,13 @@ TEST(BenchTest, QuickMatrixRunsEveryConfigurationAndWritesItsResults) {
   // The workers really emulated the device: every region step was paced.
   EXPECT_GT(number("1+1", "emulation_steps"), 0);
   EXPECT_GT(number("1+2", "emulation_steps"), 0);
+
+  // The Figure 5 plot: a real PNG of the plot's size.
+  absl::StatusOr<Image> plot = DecodeImage(ReadText(out + "/bench.png"),
+                                           Encoding::kPng, {.channels = 3});
+  ASSERT_TRUE(plot.ok()) << plot.status();
+  EXPECT_EQ(plot->width, 960);
+  EXPECT_EQ(plot->height, 540);
 
   const std::string json = ReadText(out + "/bench.json");
   EXPECT_THAT(json, HasSubstr("\"configs\": ["));
