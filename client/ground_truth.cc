@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_format.h"
+#include "common/file_bytes.h"
 #include "common/image_codec.h"
 
 namespace tessera::client {
@@ -14,11 +13,13 @@ namespace {
 namespace fs = std::filesystem;
 
 absl::StatusOr<LabelMap> ReadLabelFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << file.rdbuf();
+  absl::StatusOr<std::string> bytes = ReadFileBytes(path);
+  if (!bytes.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("ground truth %s", bytes.status().message()));
+  }
   absl::StatusOr<Image> labels =
-      DecodeImage(bytes.str(), Encoding::kPng, {.channels = 1});
+      DecodeImage(*bytes, Encoding::kPng, {.channels = 1});
   if (!labels.ok()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "ground truth %s: %s", path, labels.status().message()));

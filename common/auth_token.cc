@@ -1,11 +1,9 @@
 #include "common/auth_token.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "common/file_bytes.h"
 
 ABSL_FLAG(std::string, auth_token_file, "",
           "file holding the token a master requires of its workers and "
@@ -15,14 +13,12 @@ namespace tessera {
 
 absl::StatusOr<std::string> ReadAuthToken(std::string_view flag,
                                           const std::string& path) {
-  std::ifstream file(path);
-  if (!file) {
+  absl::StatusOr<std::string> read = ReadFileBytes(path);
+  if (!read.ok()) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s=%s cannot be read", flag, path));
   }
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string token = content.str();
+  std::string token = *std::move(read);
   absl::StripAsciiWhitespace(&token);
   if (token.empty()) {
     return absl::InvalidArgumentError(

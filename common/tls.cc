@@ -1,11 +1,9 @@
 #include "common/tls.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/file_bytes.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -28,18 +26,15 @@ namespace {
 absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path,
                                     const char* expected_block) {
   if (path.empty()) return std::string();
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  absl::StatusOr<std::string> pem = ReadFileBytes(path);
+  if (!pem.ok()) {
     return absl::InvalidArgumentError(
         absl::StrFormat("--%s=%s cannot be read", flag, path));
   }
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string pem = content.str();
   // Checked here so that a swapped or truncated file is named at start,
   // not reported by the TLS library as a handshake failure much later.
-  if (!absl::StrContains(pem, "-----BEGIN ") ||
-      !absl::StrContains(pem, expected_block)) {
+  if (!absl::StrContains(*pem, "-----BEGIN ") ||
+      !absl::StrContains(*pem, expected_block)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "--%s=%s is not a PEM file holding %s", flag, path, expected_block));
   }

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tools/local_cluster.h"
@@ -18,7 +19,9 @@ double ScrapeValue(const std::string& page, const std::string& metric) {
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind(metric + " ", 0) == 0) {
-      return std::stod(line.substr(metric.size() + 1));
+      double value = 0;
+      return absl::SimpleAtod(line.substr(metric.size() + 1), &value) ? value
+                                                                      : 0;
     }
   }
   return 0;

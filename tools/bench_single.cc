@@ -45,14 +45,10 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
           {.model_path = options.model, .threads = options.threads});
   if (!segmenter.ok()) return segmenter.status();
   engine.segmenter = *std::move(segmenter);
-  if (!options.device_profile.empty()) {
-    absl::StatusOr<v1::DeviceProfile> profile =
-        worker::LoadDeviceProfile(options.device_profile);
-    if (!profile.ok()) return profile.status();
-    engine.pacer = std::make_shared<worker::DevicePacer>(*std::move(profile));
-    engine.segmenter =
-        worker::PaceSegmenter(std::move(engine.segmenter), engine.pacer);
-  }
+  absl::StatusOr<std::shared_ptr<worker::DevicePacer>> pacer =
+      worker::EmulateDevice(options.device_profile, engine.segmenter);
+  if (!pacer.ok()) return pacer.status();
+  engine.pacer = *std::move(pacer);
   if (!options.flow_path) return engine;
   absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> dn =
       worker::LoadDecisionNetwork(

@@ -124,4 +124,14 @@ std::unique_ptr<Segmenter> PaceSegmenter(std::unique_ptr<Segmenter> inner,
   return std::make_unique<PacedSegmenter>(std::move(inner), std::move(pacer));
 }
 
+absl::StatusOr<std::shared_ptr<DevicePacer>> EmulateDevice(
+    const std::string& profile_path, std::unique_ptr<Segmenter>& segmenter) {
+  if (profile_path.empty()) return nullptr;
+  absl::StatusOr<v1::DeviceProfile> profile = LoadDeviceProfile(profile_path);
+  if (!profile.ok()) return profile.status();
+  auto pacer = std::make_shared<DevicePacer>(*std::move(profile));
+  segmenter = PaceSegmenter(std::move(segmenter), pacer);
+  return pacer;
+}
+
 }  // namespace tessera::worker

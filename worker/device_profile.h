@@ -61,6 +61,12 @@ class DevicePacer {
   std::atomic<int64_t> padded_us_{0};
 };
 
+// With a non-empty `profile_path`: loads the profile, wraps `segmenter` in
+// PaceSegmenter and returns the pacer (for the flow path and the counters).
+// With an empty one: nullptr, and `segmenter` is left as it is.
+absl::StatusOr<std::shared_ptr<DevicePacer>> EmulateDevice(
+    const std::string& profile_path, std::unique_ptr<Segmenter>& segmenter);
+
 // A segmenter that runs `inner` and then pads to the profile's segmentation
 // time, so that the worker's start-up speed probe, and with it the speed it
 // advertises to the master, is the emulated device's too.

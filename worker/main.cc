@@ -138,14 +138,10 @@ int Run() {
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));
-  std::shared_ptr<DevicePacer> pacer;
-  if (const std::string path = absl::GetFlag(FLAGS_device_profile);
-      !path.empty()) {
-    absl::StatusOr<v1::DeviceProfile> profile = LoadDeviceProfile(path);
-    if (!profile.ok()) return Fail(std::string(profile.status().message()));
-    pacer = std::make_shared<DevicePacer>(*std::move(profile));
-    *segmenter = PaceSegmenter(*std::move(segmenter), pacer);
-  }
+  absl::StatusOr<std::shared_ptr<DevicePacer>> emulated =
+      EmulateDevice(absl::GetFlag(FLAGS_device_profile), *segmenter);
+  if (!emulated.ok()) return Fail(std::string(emulated.status().message()));
+  const std::shared_ptr<DevicePacer> pacer = *std::move(emulated);
 
   absl::StatusOr<double> speed =
       MeasureRegionsPerSecond(**segmenter, *probe, 3);

@@ -1,36 +1,25 @@
 #include "common/auth_token.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_file.h"
 
 namespace tessera {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            (name + std::to_string(::getpid())))
-                               .string();
-  std::ofstream(path) << text;
-  return path;
-}
+using testing::WriteTempFile;
 
 TEST(AuthTokenTest, ReadsTheTrimmedTokenAndRefusesBadFiles) {
-  const std::string good = WriteTemp("token-good", "  abc123\n");
+  const std::string good = WriteTempFile("token-good", "  abc123\n");
   absl::StatusOr<std::string> token = ReadAuthToken("--auth_token_file", good);
   ASSERT_TRUE(token.ok()) << token.status();
   EXPECT_EQ(*token, "abc123");
 
-  const std::string empty = WriteTemp("token-empty", " \n");
+  const std::string empty = WriteTempFile("token-empty", " \n");
   EXPECT_EQ(ReadAuthToken("--auth_token_file", empty).status().message(),
             "--auth_token_file=" + empty + " is empty");
-  const std::string spaced = WriteTemp("token-spaced", "two words\n");
+  const std::string spaced = WriteTempFile("token-spaced", "two words\n");
   EXPECT_THAT(
       std::string(
           ReadAuthToken("--auth_token_file", spaced).status().message()),

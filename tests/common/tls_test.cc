@@ -1,15 +1,11 @@
 #include "common/tls.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_file.h"
 
 ABSL_DECLARE_FLAG(std::string, tls_cert);
 ABSL_DECLARE_FLAG(std::string, tls_key);
@@ -20,14 +16,7 @@ namespace tessera {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            (name + std::to_string(::getpid())))
-                               .string();
-  std::ofstream(path) << text;
-  return path;
-}
+using testing::WriteTempFile;
 
 // Only the PEM framing is checked at start; the TLS library checks the
 // content when it builds the credentials.
@@ -53,9 +42,9 @@ class TlsFlagsTest : public ::testing::Test {
   }
 
   absl::FlagSaver saver_;  // the flags go back to "" after each test
-  const std::string cert_ = WriteTemp("tls-cert", kCertificate);
-  const std::string key_ = WriteTemp("tls-key", kKey);
-  const std::string ca_ = WriteTemp("tls-ca", kCertificate);
+  const std::string cert_ = WriteTempFile("tls-cert", kCertificate);
+  const std::string key_ = WriteTempFile("tls-key", kKey);
+  const std::string ca_ = WriteTempFile("tls-ca", kCertificate);
 };
 
 TEST_F(TlsFlagsTest, NoFlagsIsPlainTextOnBothSides) {
@@ -99,7 +88,7 @@ TEST_F(TlsFlagsTest, UnreadableOrNonPemFilesAreNamed) {
   EXPECT_EQ(
       Error(TlsSide::kMaster, {.cert = "/nonexistent/master.crt", .key = key_}),
       "--tls_cert=/nonexistent/master.crt cannot be read");
-  const std::string text = WriteTemp("tls-text", "not a certificate\n");
+  const std::string text = WriteTempFile("tls-text", "not a certificate\n");
   EXPECT_EQ(Error(TlsSide::kPeer, {.ca = text}),
             "--tls_ca=" + text + " is not a PEM file holding CERTIFICATE");
   // A certificate where the key belongs: swapped flags are caught at start.

@@ -1,14 +1,11 @@
 #include "worker/device_profile.h"
 
-#include <unistd.h>
-
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_file.h"
 
 namespace tessera::worker {
 namespace {
@@ -16,11 +13,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            (name + std::to_string(::getpid()) + ".json"))
-                               .string();
-  std::ofstream(path) << text;
-  return path;
+  return testing::WriteTempFile(name, text, ".json");
 }
 
 std::string ProfileJson(const std::string& fields) {
