@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -109,14 +111,16 @@ std::string StreamSummary::ToJson() const {
       "\"regions_segmented\": %d, "
       "\"regions_warped\": %d, \"warped_fraction\": %.4f, "
       "\"segmentation_ms_per_region\": %.3f, \"flow_ms_per_region\": %.3f, "
-      "\"key_transfers\": %d, \"key_bytes_per_frame\": %.1f",
+      "\"key_transfers\": %d, \"key_bytes_per_frame\": %.1f, "
+      "\"duplicates\": %d, \"longest_stall_ms\": %.1f",
       frames_sent, masks, dropped, errors, seconds,
       seconds > 0 ? masks / seconds : 0.0, latency_p50_ms, latency_p95_ms,
       latency_p99_ms, regions_segmented, regions_warped,
       regions ? static_cast<double>(regions_warped) / regions : 0.0,
       regions_segmented ? segmentation_ms / regions_segmented : 0.0,
       regions_warped ? flow_ms / regions_warped : 0.0, key_transfers,
-      masks ? static_cast<double>(key_bytes) / masks : 0.0);
+      masks ? static_cast<double>(key_bytes) / masks : 0.0, duplicates,
+      longest_stall_ms);
   if (metrics) {
     json += absl::StrFormat(", \"miou\": %.4f, \"pixel_accuracy\": %.4f",
                             metrics->mean_iou, metrics->pixel_accuracy);
@@ -256,12 +260,25 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   const int total = (*source)->frame_count();
   absl::Status output_status;
   v1::StreamResponse response;
+  std::set<uint64_t> answered;
+  std::optional<absl::Time> last_answer;
   while (stream->Read(&response)) {
     if (response.has_accepted()) {
       TLOG(INFO) << "stream " << response.accepted().stream_id()
                  << " accepted by " << options.master;
       continue;
     }
+    const absl::Time now = absl::Now();
+    if (last_answer) {
+      summary.longest_stall_ms =
+          std::max(summary.longest_stall_ms,
+                   absl::ToDoubleMilliseconds(now - *last_answer));
+    }
+    last_answer = now;
+    const uint64_t index = response.has_result()    ? response.result().index()
+                           : response.has_dropped() ? response.dropped().index()
+                                                    : response.error().index();
+    if (!answered.insert(index).second) ++summary.duplicates;
     if (response.has_dropped()) {
       ++summary.dropped;
       in_flight.Take(response.dropped().index());
@@ -286,8 +303,11 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
     }
     ++summary.masks;
     latencies.push_back(result.stats().latency_ms());
+    summary.master_split_ms += result.stats().split_ms();
+    summary.master_stitch_ms += result.stats().stitch_ms();
     for (const v1::RegionStats& region : result.stats().regions()) {
       ++summary.regions_per_worker[region.worker_id()];
+      summary.worker_timings += FromProto(region.timings());
       if (region.path() == v1::PATH_FLOW) {
         ++summary.regions_warped;
         summary.flow_ms += region.compute_ms();

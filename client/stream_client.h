@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "common/image_codec.h"
 #include "common/metrics.h"
+#include "common/region_timings.h"
 #include "common/tls.h"
 #include "tessera/v1/tessera.pb.h"
 
@@ -49,6 +50,11 @@ struct StreamSummary {
   int masks = 0;
   int dropped = 0;
   int errors = 0;
+  // Answers for a frame already answered: the master promises none.
+  int duplicates = 0;
+  // The longest wait between two answers (mask, drop or error) in a row:
+  // how long a fault held the stream up.
+  double longest_stall_ms = 0;
   double seconds = 0;
   double latency_p50_ms = 0;
   double latency_p95_ms = 0;
@@ -62,6 +68,11 @@ struct StreamSummary {
   int64_t key_bytes = 0;
   double segmentation_ms = 0;  // summed worker compute per path
   double flow_ms = 0;
+  // Where the time went, summed over the masks: the master's own work per
+  // frame, and the workers' steps per region (the paper's Figure 6).
+  double master_split_ms = 0;
+  double master_stitch_ms = 0;
+  RegionTimings worker_timings;
   std::optional<SegmentationMetrics> metrics;  // with --gt
   std::vector<std::string> class_names;
   std::string output;

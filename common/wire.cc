@@ -81,4 +81,22 @@ absl::StatusOr<v1::ImageData> EncodeImageData(const Image& image,
   return data;
 }
 
+v1::RegionTimings ToProto(const RegionTimings& timings) {
+  v1::RegionTimings out;
+  out.set_decode_ms(static_cast<float>(timings.decode_ms));
+  out.set_segmentation_ms(static_cast<float>(timings.segmentation_ms));
+  out.set_flow_ms(static_cast<float>(timings.flow_ms));
+  out.set_decision_ms(static_cast<float>(timings.decision_ms));
+  out.set_encode_ms(static_cast<float>(timings.encode_ms));
+  return out;
+}
+
+RegionTimings FromProto(const v1::RegionTimings& timings) {
+  return {.decode_ms = timings.decode_ms(),
+          .segmentation_ms = timings.segmentation_ms(),
+          .flow_ms = timings.flow_ms(),
+          .decision_ms = timings.decision_ms(),
+          .encode_ms = timings.encode_ms()};
+}
+
 }  // namespace tessera

@@ -1,5 +1,6 @@
-// Conversions between the wire messages (tessera.v1.ImageData, Encoding) and
-// the plain types of common/, shared by the master, the worker and the client.
+// Conversions between the wire messages (tessera.v1.ImageData, Encoding,
+// RegionTimings) and the plain types of common/, shared by the master, the
+// worker and the client.
 //
 //   ASSIGN_OR_RETURN(Image frame, DecodeImageData(msg.image(), {.channels = 3},
 //                                                  limits));
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "common/image.h"
 #include "common/image_codec.h"
+#include "common/region_timings.h"
 #include "tessera/v1/tessera.pb.h"
 
 namespace tessera {
@@ -27,6 +29,9 @@ absl::StatusOr<Image> DecodeImageData(const v1::ImageData& data,
                                       const DecodeLimits& limits);
 absl::StatusOr<v1::ImageData> EncodeImageData(const Image& image,
                                               Encoding encoding);
+
+v1::RegionTimings ToProto(const RegionTimings& timings);
+RegionTimings FromProto(const v1::RegionTimings& timings);
 
 }  // namespace tessera
 

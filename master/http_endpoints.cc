@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/http_server.h"
 #include "common/image_codec.h"
+#include "common/process_stats.h"
 #include "master/metrics_text.h"
 
 namespace tessera::master {
@@ -91,8 +92,9 @@ absl::StatusOr<std::unique_ptr<HttpEndpoints>> HttpEndpoints::Start(
   auto routes = [&core, live, colours](httplib::Server& server) {
     server.Get("/metrics", [&core](const httplib::Request&,
                                    httplib::Response& response) {
-      response.set_content(PrometheusText(core.counters()),
-                           "text/plain; version=0.0.4; charset=utf-8");
+      std::string text = PrometheusText(core.counters());
+      AppendProcessMetrics(text);
+      response.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
     });
     server.Get("/readyz", [&core](const httplib::Request&,
                                   httplib::Response& response) {

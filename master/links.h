@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "common/image.h"
 #include "common/image_codec.h"
+#include "common/region_timings.h"
 #include "master/scheduler.h"
 
 namespace tessera::master {
@@ -79,6 +80,7 @@ struct RegionStat {
   float score = -1;            // the decision network's, when asked
   int key_age = 0;             // flow path: frames since the warped key
   int64_t key_bytes_sent = 0;  // key forwarded with the region's tasks
+  RegionTimings timings;       // the worker's, step by step
 };
 
 struct FrameStats {
@@ -90,6 +92,9 @@ struct FrameStats {
   int warped_regions = 0;
   int key_transfers = 0;
   int64_t key_bytes = 0;
+  double split_ms = 0;   // the master's: decode, cut and encode the regions
+  double stitch_ms = 0;  // the master's: stitch (the mask's encoding is added
+                         // where it is encoded, proto_convert.cc)
 };
 
 // One per accepted frame, in the order the frames were sent.

@@ -130,6 +130,7 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
   stat.compute_ms = result.compute_ms;
   stat.round_trip_ms = absl::ToDoubleMilliseconds(done->round_trip);
   stat.attempts = done->attempt;
+  stat.timings = result.timings;
   RecordDvsResultLocked(worker, done->job, stream, *frame, result);
   frame->results[done->job.region] = {std::move(result.labels),
                                       std::move(result.confidence)};
@@ -137,9 +138,11 @@ absl::Status MasterCore::OnRegionResult(WorkerId worker,
   ++counters_.regions_done;
   ++counters_.regions_by_worker[stat.worker];
   if (--frame->remaining == 0) {
+    const absl::Time stitch_start = absl::Now();
     absl::StatusOr<LabelMap> mask =
         StitchLabels(frame->size, frame->regions, frame->results,
                      stream.handle.settings.stitch);
+    frame->stitch_ms = absl::ToDoubleMilliseconds(absl::Now() - stitch_start);
     frame->results.clear();
     if (mask.ok()) {
       frame->mask = *std::move(mask);
@@ -359,6 +362,8 @@ void MasterCore::DeliverReadyLocked(StreamId id) {
           outcome.stats.key_bytes += region.key_bytes_sent;
         }
         outcome.stats.key_transfers = frame->key_transfers;
+        outcome.stats.split_ms = frame->split_ms;
+        outcome.stats.stitch_ms = frame->stitch_ms;
         outcome.stats.regions = std::move(frame->stats);
         ++counters_.frames_out;
         break;

@@ -95,6 +95,7 @@ struct RegionResultIn {
   RegionPath path = RegionPath::kSegmentation;
   float score = -1;              // decision network score, -1: none
   uint64_t key_frame_index = 0;  // flow path: the key it warped
+  RegionTimings timings;
   // The labels and confidence as they travelled, kept as the region's new
   // key when it was segmented (forwarded later without re-encoding).
   EncodedImage labels_wire;
@@ -202,6 +203,9 @@ class MasterCore {
 
   absl::StatusOr<bool> Accept(StreamId stream, uint64_t index,
                               std::shared_ptr<PendingFrame> frame);
+  // SubmitFrame, for a frame whose decoding took `decode_ms`.
+  absl::StatusOr<bool> SubmitDecodedFrame(StreamId stream, uint64_t index,
+                                          Image frame, double decode_ms);
   std::shared_ptr<PendingFrame> Prepare(const StreamSettings& settings,
                                         uint64_t index, Image frame) const;
   void DropOldestLocked(StreamState& stream) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

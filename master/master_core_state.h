@@ -34,6 +34,8 @@ struct MasterCore::PendingFrame {
   std::string drop_reason;
   std::shared_ptr<const Image> input;
   int key_transfers = 0;
+  double split_ms = 0;   // decoding, cutting and encoding, at intake
+  double stitch_ms = 0;  // stitching the region labels
 };
 
 struct MasterCore::StreamState {

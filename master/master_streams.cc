@@ -99,6 +99,12 @@ std::shared_ptr<MasterCore::PendingFrame> MasterCore::Prepare(
 
 absl::StatusOr<bool> MasterCore::SubmitFrame(StreamId stream, uint64_t index,
                                              Image frame) {
+  return SubmitDecodedFrame(stream, index, std::move(frame), /*decode_ms=*/0);
+}
+
+absl::StatusOr<bool> MasterCore::SubmitDecodedFrame(StreamId stream,
+                                                    uint64_t index, Image frame,
+                                                    double decode_ms) {
   StreamSettings settings;
   {
     absl::MutexLock lock(&mu_);
@@ -111,8 +117,11 @@ absl::StatusOr<bool> MasterCore::SubmitFrame(StreamId stream, uint64_t index,
   // Splitting and encoding happen outside the lock: they are the expensive
   // part and touch nothing shared.
   std::shared_ptr<PendingFrame> prepared;
+  const absl::Time start = absl::Now();
   try {
     prepared = Prepare(settings, index, std::move(frame));
+    prepared->split_ms =
+        decode_ms + absl::ToDoubleMilliseconds(absl::Now() - start);
   } catch (const std::exception& e) {  // e.g. bad_alloc for a huge frame
     return RejectFrame(stream, index,
                        absl::ResourceExhaustedError(absl::StrFormat(
@@ -126,9 +135,13 @@ absl::StatusOr<bool> MasterCore::SubmitEncodedFrame(
     const ImageExpectation& declared) {
   ImageExpectation expect = declared;
   if (expect.channels == 0) expect.channels = 3;
+  const absl::Time start = absl::Now();
   absl::StatusOr<Image> image =
       DecodeImage(bytes, encoding, expect, options_.frame_limits);
-  if (image.ok()) return SubmitFrame(stream, index, *std::move(image));
+  if (image.ok()) {
+    return SubmitDecodedFrame(stream, index, *std::move(image),
+                              absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
   return RejectFrame(stream, index, image.status());
 }
 

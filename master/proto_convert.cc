@@ -219,6 +219,7 @@ absl::StatusOr<RegionResultIn> ResultFromProto(const v1::RegionResult& result,
                                            : RegionPath::kSegmentation;
   in.score = result.score();
   in.key_frame_index = result.key_frame_index();
+  in.timings = FromProto(result.timings());
   return in;
 }
 
@@ -229,9 +230,12 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
     case FrameOutcome::Kind::kMask: {
       v1::FrameResult* result = response.mutable_result();
       result->set_index(outcome.index);
+      const absl::Time encode_start = absl::Now();
       absl::StatusOr<v1::ImageData> mask =
           EncodeImageData(outcome.mask, mask_encoding);
       if (!mask.ok()) return mask.status();
+      const double encode_ms =
+          absl::ToDoubleMilliseconds(absl::Now() - encode_start);
       *result->mutable_labels() = *std::move(mask);
       v1::FrameStats* stats = result->mutable_stats();
       stats->set_latency_ms(static_cast<float>(outcome.stats.latency_ms));
@@ -241,6 +245,9 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
       stats->set_warped_regions(outcome.stats.warped_regions);
       stats->set_key_transfers(outcome.stats.key_transfers);
       stats->set_key_bytes(outcome.stats.key_bytes);
+      stats->set_split_ms(static_cast<float>(outcome.stats.split_ms));
+      stats->set_stitch_ms(
+          static_cast<float>(outcome.stats.stitch_ms + encode_ms));
       for (const RegionStat& region : outcome.stats.regions) {
         v1::RegionStats* out = stats->add_regions();
         out->set_region_id(region.region_id);
@@ -253,6 +260,7 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
         out->set_score(region.score);
         out->set_key_age(region.key_age);
         out->set_key_bytes_sent(region.key_bytes_sent);
+        *out->mutable_timings() = ToProto(region.timings);
       }
       break;
     }

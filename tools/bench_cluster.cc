@@ -27,17 +27,27 @@ double ScrapeValue(const std::string& page, const std::string& metric) {
   return 0;
 }
 
-worker::PacingCounters ScrapePacing(int http_port) {
+// A process's /metrics page; empty when it does not answer.
+std::string ScrapeMetrics(int http_port) {
   httplib::Client http("127.0.0.1", http_port);
   http.set_connection_timeout(2);
   auto page = http.Get("/metrics");
-  if (!page || page->status != 200) return {};
+  if (!page || page->status != 200) return "";
+  return page->body;
+}
+
+worker::PacingCounters ScrapePacing(int http_port) {
+  const std::string page = ScrapeMetrics(http_port);
   return {.steps = static_cast<uint64_t>(
-              ScrapeValue(page->body, "tessera_worker_emulated_steps_total")),
-          .overruns = static_cast<uint64_t>(ScrapeValue(
-              page->body, "tessera_worker_emulation_overruns_total")),
+              ScrapeValue(page, "tessera_worker_emulated_steps_total")),
+          .overruns = static_cast<uint64_t>(
+              ScrapeValue(page, "tessera_worker_emulation_overruns_total")),
           .padded_seconds = ScrapeValue(
-              page->body, "tessera_worker_emulation_padding_seconds_total")};
+              page, "tessera_worker_emulation_padding_seconds_total")};
+}
+
+double ScrapeCpuSeconds(int http_port) {
+  return ScrapeValue(ScrapeMetrics(http_port), "process_cpu_seconds_total");
 }
 
 std::vector<std::string> MasterFlags(const ClusterRunOptions& options) {
@@ -103,11 +113,13 @@ absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
   stream.palette = options.palette;
   stream.overlay = "none";
   stream.progress = false;
+  const double cpu_before = ScrapeCpuSeconds(cluster.http_port());
   absl::StatusOr<client::StreamSummary> summary = client::RunStream(stream);
   if (!summary.ok()) return summary.status();
 
   ClusterRun run;
   run.summary = *std::move(summary);
+  run.master_cpu_seconds = ScrapeCpuSeconds(cluster.http_port()) - cpu_before;
   for (const std::string& file : http_port_files) {
     const int port = WaitForPortFile(file, 1000);
     if (port == 0) continue;

@@ -39,7 +39,8 @@ struct ClusterRunOptions {
 
 struct ClusterRun {
   client::StreamSummary summary;
-  worker::PacingCounters pacing;  // summed over the emulating workers
+  worker::PacingCounters pacing;   // summed over the emulating workers
+  double master_cpu_seconds = -1;  // the master's, during the stream
 };
 
 // UNAVAILABLE when the master or a worker does not come up (naming its

@@ -1,14 +1,18 @@
-// tessera-bench: the throughput experiments of the paper's Figure 5, as one
-// command. Runs a matrix of configurations over a clip — Single (one
-// process, no network) and a master with N workers — each repeated, and
-// reports fps, speed-up over Single, accuracy, the share of regions on each
-// path, key transfers and latency percentiles, as a table, CSV and JSON.
+// tessera-bench: the throughput experiments of the paper's Figures 5 and 6,
+// as one command. Runs a matrix of configurations over a clip — Single (one
+// process, no network) and a master with N workers, optionally each at
+// several decision thresholds — each repeated, and reports fps, speed-up
+// over Single, accuracy, the share of regions on each path, key transfers,
+// latency percentiles and where the master's and the workers' time goes, as
+// tables, CSV, JSON and plots (bench.png: Figure 5; breakdown.png: Figure 6;
+// pareto.png: mIoU against fps over the thresholds).
 //
 //   tessera-bench --quick                                  # seconds
 //   tessera-bench --configs=single,1,2,3,4,5,6 --repeats=3
 //       --profile=raspberry-pi4 --out=out/bench          # (one line)
 //   tessera-bench --configs=mix,mix/fifo,mix/no-affinity
 //       --mix=none:1,raspberry-pi4:3                     # heterogeneous
+//   tessera-bench --configs=2 --thresholds=off,70,80,90,95,98  # Pareto
 //
 // Workers can emulate slower devices (--profile, bench/profiles/*.json): the
 // real models, decisions and network run, padded to the device's times.
@@ -40,7 +44,7 @@
 #include "tools/bench_plot.h"
 #include "tools/bench_report.h"
 #include "tools/bench_single.h"
-#include "tools/child_process.h"
+#include "tools/tool_paths.h"
 
 ABSL_FLAG(std::string, model, "models/synth.pt", "segmentation model");
 ABSL_FLAG(std::string, clip, "",
@@ -58,6 +62,10 @@ ABSL_FLAG(int, repeats, 3, "runs per configuration");
 ABSL_FLAG(std::string, mode, "dvs",
           "dvs (flow path and decision network) | seg (segment every region)");
 ABSL_FLAG(double, threshold, 90, "decision threshold, percent");
+ABSL_FLAG(std::string, thresholds, "",
+          "a sweep instead of --mode/--threshold: every configuration at "
+          "each of these thresholds (percent; 'off': segmentation only), "
+          "e.g. off,70,80,90,95,98; adds pareto.png");
 ABSL_FLAG(std::string, grid, "2x2", "regions per frame, ROWSxCOLS");
 ABSL_FLAG(int, halo, 64, "region overlap, pixels");
 ABSL_FLAG(std::string, profile, "",
@@ -94,23 +102,9 @@ int Fail(const std::string& message) {
 
 namespace {
 
-// `name` beside this program, or in the build tree's sibling folder.
 absl::StatusOr<std::string> FindBinary(const std::string& name,
                                        const std::string& build_subdir) {
-  std::string dir = absl::GetFlag(FLAGS_bin_dir);
-  std::vector<fs::path> candidates;
-  if (!dir.empty()) {
-    candidates.push_back(fs::path(dir) / name);
-  } else {
-    const fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
-    candidates = {self / name, self.parent_path() / build_subdir / name};
-  }
-  for (const fs::path& path : candidates) {
-    if (access(path.c_str(), X_OK) == 0) return path.string();
-  }
-  return absl::NotFoundError(absl::StrFormat(
-      "cannot find %s (looked at %s); build it or pass --bin_dir", name,
-      candidates.front().string()));
+  return FindTesseraBinary(name, build_subdir, absl::GetFlag(FLAGS_bin_dir));
 }
 
 absl::StatusOr<std::string> ResolveProfile(const std::string& name) {
@@ -138,7 +132,54 @@ double MemAvailableMb() {
   return 0;
 }
 
-absl::StatusOr<std::vector<BenchConfig>> PlanConfigs(const std::string& list) {
+// One point of a threshold sweep (or the only one): the flow path on at a
+// threshold, or off.
+struct PathSetting {
+  bool flow_path = true;
+  double threshold = 90;
+  std::string name;  // "70", "off"
+};
+
+absl::StatusOr<std::vector<PathSetting>> PlanPathSettings() {
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  const double threshold = absl::GetFlag(FLAGS_threshold);
+  if (mode != "dvs" && mode != "seg") {
+    return absl::InvalidArgumentError("--mode=" + mode +
+                                      ": expected dvs or seg");
+  }
+  const std::string sweep = absl::GetFlag(FLAGS_thresholds);
+  if (sweep.empty()) {
+    if (!(threshold >= 0 && threshold <= 100)) {
+      return absl::InvalidArgumentError("--threshold must be within 0..100");
+    }
+    return std::vector<PathSetting>{
+        {mode == "dvs", threshold, absl::StrCat(threshold)}};
+  }
+  if (mode != "dvs") {
+    return absl::InvalidArgumentError(
+        "--thresholds sweeps the flow path: drop --mode=seg (use 'off' in "
+        "the list for segmentation only)");
+  }
+  std::vector<PathSetting> settings;
+  for (absl::string_view item : absl::StrSplit(sweep, ',', absl::SkipEmpty())) {
+    double value = 0;
+    if (item == "off") {
+      settings.push_back({false, 0, "off"});
+    } else if (absl::SimpleAtod(item, &value) && value >= 0 && value <= 100) {
+      settings.push_back({true, value, std::string(item)});
+    } else {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--thresholds: '%s' is neither 'off' nor a percentage 0..100", item));
+    }
+  }
+  if (settings.empty()) {
+    return absl::InvalidArgumentError("--thresholds is empty");
+  }
+  return settings;
+}
+
+absl::StatusOr<std::vector<BenchConfig>> PlanConfigs(
+    const std::string& list, const std::vector<PathSetting>& settings) {
   absl::StatusOr<std::string> profile =
       ResolveProfile(absl::GetFlag(FLAGS_profile));
   if (!profile.ok()) return profile.status();
@@ -197,7 +238,13 @@ absl::StatusOr<std::vector<BenchConfig>> PlanConfigs(const std::string& list) {
     config.name = base == "single" ? "single"
                   : base == "mix"  ? std::string(item)
                                    : absl::StrCat("1+", item);
-    configs.push_back(config);
+    for (const PathSetting& setting : settings) {
+      BenchConfig swept = config;
+      swept.flow_path = setting.flow_path;
+      swept.threshold = setting.threshold;
+      if (settings.size() > 1) absl::StrAppend(&swept.name, "@", setting.name);
+      configs.push_back(swept);
+    }
   }
   if (configs.empty()) return absl::InvalidArgumentError("--configs is empty");
   int most = 0;
@@ -226,18 +273,11 @@ absl::StatusOr<Clip> PrepareClip(const std::string& out, int frames,
     if (!size.ok()) return size.status();
     absl::StatusOr<std::string> synth = FindBinary("tessera-synth", "tools");
     if (!synth.ok()) return synth.status();
-    const std::string folder = out + "/clip";
-    ChildProcess generate(
-        {*synth, "--out=" + folder, absl::StrCat("--frames=", frames),
-         absl::StrCat("--width=", size->width),
-         absl::StrCat("--height=", size->height),
-         absl::StrCat("--seed=", absl::GetFlag(FLAGS_synth_seed))},
-        out + "/logs/synth.log");
-    if (generate.Wait(600000) != 0) {
-      return absl::InternalError(
-          absl::StrFormat("tessera-synth failed: %s", generate.log()));
-    }
-    return Clip{folder + "/frames", folder + "/labels",
+    absl::StatusOr<GeneratedClip> generated =
+        GenerateClip(*synth, out + "/clip", frames, *size,
+                     absl::GetFlag(FLAGS_synth_seed), out + "/logs/synth.log");
+    if (!generated.ok()) return generated.status();
+    return Clip{generated->frames, generated->labels,
                 absl::StrFormat("against the generated ground truth (seed %d)",
                                 absl::GetFlag(FLAGS_synth_seed))};
   }
@@ -290,21 +330,18 @@ int Run(int argc, char** argv) {
   if (frames < 1 || repeats < 1) {
     return Fail("--frames and --repeats must be >= 1");
   }
+  absl::StatusOr<std::vector<PathSetting>> settings = PlanPathSettings();
+  if (!settings.ok()) return Fail(std::string(settings.status().message()));
   const std::string mode = absl::GetFlag(FLAGS_mode);
-  if (mode != "dvs" && mode != "seg") {
-    return Fail("--mode=" + mode + ": expected dvs or seg");
-  }
   const double threshold = absl::GetFlag(FLAGS_threshold);
-  if (!(threshold >= 0 && threshold <= 100)) {
-    return Fail("--threshold must be within 0..100");
-  }
   absl::StatusOr<GridSpec> grid =
       ParseGrid("--grid", absl::GetFlag(FLAGS_grid), halo);
   if (!grid.ok()) return Fail(std::string(grid.status().message()));
   if (!fs::exists(absl::GetFlag(FLAGS_model))) {
     return Fail("--model=" + absl::GetFlag(FLAGS_model) + " does not exist");
   }
-  absl::StatusOr<std::vector<BenchConfig>> configs = PlanConfigs(configs_flag);
+  absl::StatusOr<std::vector<BenchConfig>> configs =
+      PlanConfigs(configs_flag, *settings);
   if (!configs.ok()) return Fail(std::string(configs.status().message()));
   absl::StatusOr<std::string> master = FindBinary("tessera-master", "master");
   if (!master.ok()) return Fail(std::string(master.status().message()));
@@ -339,6 +376,8 @@ int Run(int argc, char** argv) {
       if (config.workers == 0) {
         SingleOptions options = single;
         options.device_profile = config.worker_profiles.front();
+        options.flow_path = config.flow_path;
+        options.threshold = config.threshold;
         absl::StatusOr<client::StreamSummary> summary = RunSingle(options);
         if (!summary.ok()) {
           return Fail(config.name + ": " +
@@ -353,8 +392,8 @@ int Run(int argc, char** argv) {
         options.gt = single.gt;
         options.palette = single.palette;
         options.grid = *grid;
-        options.flow_path = single.flow_path;
-        options.threshold = threshold;
+        options.flow_path = config.flow_path;
+        options.threshold = config.threshold;
         options.worker_profiles = config.worker_profiles;
         options.schedule = config.schedule;
         options.key_affinity = config.key_affinity;
@@ -371,6 +410,7 @@ int Run(int argc, char** argv) {
         }
         record.summary = std::move(run->summary);
         record.pacing = run->pacing;
+        record.master_cpu_seconds = run->master_cpu_seconds;
       }
       const client::StreamSummary& s = record.summary;
       std::fprintf(
@@ -391,13 +431,14 @@ int Run(int argc, char** argv) {
   const std::string context = absl::StrFormat(
       "\"command\": %s, \"host\": %s, \"cpus\": %d, \"date\": %s, "
       "\"model\": %s, \"clip\": %s, \"frames\": %d, \"grid\": %s, "
-      "\"mode\": %s, \"threshold\": %.1f, \"repeats\": %d, "
-      "\"accuracy\": %s",
+      "\"mode\": %s, \"threshold\": %.1f, \"thresholds\": %s, "
+      "\"repeats\": %d, \"accuracy\": %s",
       JsonString(CommandLine(argc, argv)), JsonString(host),
       static_cast<int>(std::thread::hardware_concurrency()),
       JsonString(absl::FormatTime(absl::Now())), JsonString(single.model),
       JsonString(single.source), frames, JsonString(grid->ToString()),
-      JsonString(mode), threshold, repeats, JsonString(clip->accuracy_label));
+      JsonString(mode), threshold, JsonString(absl::GetFlag(FLAGS_thresholds)),
+      repeats, JsonString(clip->accuracy_label));
   if (absl::Status written = WriteCsv(out + "/bench.csv", results);
       !written.ok()) {
     return Fail(std::string(written.message()));
@@ -407,21 +448,29 @@ int Run(int argc, char** argv) {
       !written.ok()) {
     return Fail(std::string(written.message()));
   }
-  const std::string title = absl::StrFormat(
-      "%s, %s, %d frames: %s", fs::path(single.model).stem().string(),
-      mode == "dvs" ? absl::StrFormat("DVS threshold %.0f", threshold)
-                    : std::string("segmentation only"),
-      frames,
-      absl::GetFlag(FLAGS_profile).empty()
-          ? std::string("this machine's speed")
-          : "workers as " + absl::GetFlag(FLAGS_profile));
-  if (absl::Status plotted =
-          WriteScalingPlot(out + "/bench.png", results, title);
-      !plotted.ok()) {
-    return Fail(std::string(plotted.message()));
+  const std::string paths =
+      settings->size() > 1 ? "thresholds " + absl::GetFlag(FLAGS_thresholds)
+      : mode == "dvs"      ? absl::StrFormat("DVS threshold %.0f", threshold)
+                           : std::string("segmentation only");
+  const std::string title =
+      absl::StrFormat("%s, %s, %d frames: %s",
+                      fs::path(single.model).stem().string(), paths, frames,
+                      absl::GetFlag(FLAGS_profile).empty()
+                          ? std::string("this machine's speed")
+                          : "workers as " + absl::GetFlag(FLAGS_profile));
+  std::vector<std::string> written = {"bench.csv", "bench.json", "bench.png",
+                                      "breakdown.png"};
+  absl::Status plotted = WriteScalingPlot(out + "/bench.png", results, title);
+  if (plotted.ok()) {
+    plotted = WriteBreakdownPlot(out + "/breakdown.png", results, title);
   }
-  std::printf("wrote %s/bench.csv, %s/bench.json, %s/bench.png\n", out.c_str(),
-              out.c_str(), out.c_str());
+  if (plotted.ok() && settings->size() > 1) {
+    plotted = WriteParetoPlot(out + "/pareto.png", results, title);
+    written.push_back("pareto.png");
+  }
+  if (!plotted.ok()) return Fail(std::string(plotted.message()));
+  std::printf("wrote %s in %s\n", absl::StrJoin(written, ", ").c_str(),
+              out.c_str());
   return 0;
 }
 

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/json_string.h"
@@ -60,6 +62,41 @@ std::string ProfilesText(const BenchConfig& config) {
   return absl::StrJoin(parts, " + ");
 }
 
+std::string BreakdownJson(const TimeBreakdown& breakdown) {
+  std::vector<std::string> members;
+  for (const BreakdownField& field : BreakdownFields()) {
+    members.push_back(
+        absl::StrFormat("\"%s\": %.2f", field.name, breakdown.*field.value));
+  }
+  return absl::StrJoin(members, ", ");
+}
+
+// Runs compare with Single only when both take the same paths.
+std::pair<bool, double> PathSetting(const BenchConfig& config) {
+  return {config.flow_path, config.flow_path ? config.threshold : 0};
+}
+
+std::string BreakdownTable(const std::vector<ConfigResult>& results) {
+  std::string text = absl::StrFormat(
+      "\nwhere the time goes, ms per frame (the paper's Figure 6)\n"
+      "%-16s | %-35s | %s\n%-16s |",
+      "", "master", "worker (mean over workers)", "config");
+  for (const BreakdownField& field : BreakdownFields()) {
+    if (field.value == &TimeBreakdown::worker_segmentation_ms) text += " |";
+    absl::StrAppendFormat(&text, " %8.8s", field.label);
+  }
+  text += "\n";
+  for (const ConfigResult& r : results) {
+    absl::StrAppendFormat(&text, "%-16s |", r.config.name);
+    for (const BreakdownField& field : BreakdownFields()) {
+      if (field.value == &TimeBreakdown::worker_segmentation_ms) text += " |";
+      absl::StrAppendFormat(&text, " %8.1f", r.breakdown.*field.value);
+    }
+    text += "\n";
+  }
+  return text;
+}
+
 }  // namespace
 
 std::vector<ConfigResult> Summarise(const std::vector<RunRecord>& runs) {
@@ -70,7 +107,8 @@ std::vector<ConfigResult> Summarise(const std::vector<RunRecord>& runs) {
     by_config[run.config.name].push_back(&run);
   }
   std::vector<ConfigResult> results;
-  double single_fps = 0;
+  // Single's fps per path setting, for the speed-ups.
+  std::map<std::pair<bool, double>, double> single_fps;
   for (const std::string& name : order) {
     const std::vector<const RunRecord*>& group = by_config[name];
     ConfigResult r;
@@ -78,6 +116,7 @@ std::vector<ConfigResult> Summarise(const std::vector<RunRecord>& runs) {
     r.runs = static_cast<int>(group.size());
     std::vector<double> fps, miou, accuracy, warped, transfers, bytes, p50, p95,
         p99, seg_ms, flow_ms;
+    std::vector<TimeBreakdown> breakdowns;
     for (const RunRecord* run : group) {
       const client::StreamSummary& s = run->summary;
       const double masks = std::max(1, s.masks);
@@ -100,6 +139,8 @@ std::vector<ConfigResult> Summarise(const std::vector<RunRecord>& runs) {
       if (s.regions_warped > 0) {
         flow_ms.push_back(s.flow_ms / s.regions_warped);
       }
+      breakdowns.push_back(
+          BreakdownOf(s, run->config.workers, run->master_cpu_seconds));
       r.emulation_steps += run->pacing.steps;
       r.emulation_overruns += run->pacing.overruns;
     }
@@ -117,11 +158,17 @@ std::vector<ConfigResult> Summarise(const std::vector<RunRecord>& runs) {
     r.latency_p99_ms = Mean(p99);
     r.segmentation_ms_per_region = Mean(seg_ms);
     r.flow_ms_per_region = Mean(flow_ms);
-    if (r.config.workers == 0 && single_fps == 0) single_fps = r.fps;
+    r.breakdown = MeanBreakdown(breakdowns);
+    if (r.config.workers == 0) {
+      single_fps.try_emplace(PathSetting(r.config), r.fps);
+    }
     results.push_back(r);
   }
   for (ConfigResult& r : results) {
-    r.speedup = single_fps > 0 ? r.fps / single_fps : 0;
+    auto single = single_fps.find(PathSetting(r.config));
+    r.speedup = single != single_fps.end() && single->second > 0
+                    ? r.fps / single->second
+                    : 0;
   }
   return results;
 }
@@ -148,7 +195,7 @@ std::string FormatTable(const std::vector<ConfigResult>& results,
                               r.emulation_overruns, r.emulation_steps)
             : "");
   }
-  return text + "mIoU: " + accuracy_label + "\n";
+  return text + "mIoU: " + accuracy_label + "\n" + BreakdownTable(results);
 }
 
 absl::Status WriteCsv(const std::string& path,
@@ -158,17 +205,26 @@ absl::Status WriteCsv(const std::string& path,
       "speedup,miou,pixel_accuracy,warped_fraction,key_transfers_per_frame,"
       "key_bytes_per_frame,latency_p50_ms,latency_p95_ms,latency_p99_ms,"
       "segmentation_ms_per_region,flow_ms_per_region,emulation_steps,"
-      "emulation_overruns\n";
+      "emulation_overruns,dvs,threshold";
+  for (const BreakdownField& field : BreakdownFields()) {
+    absl::StrAppend(&text, ",", field.name);
+  }
+  text += "\n";
   for (const ConfigResult& r : results) {
     text += absl::StrFormat(
         "%s,%d,%s,%s,%d,%d,%.3f,%.3f,%.3f,%.4f,%.4f,%.4f,%.3f,%.1f,%.1f,%.1f,"
-        "%.1f,%.2f,%.2f,%d,%d\n",
+        "%.1f,%.2f,%.2f,%d,%d,%d,%.1f",
         r.config.name, r.config.workers, ProfilesText(r.config),
         r.config.schedule, r.config.key_affinity ? 1 : 0, r.runs, r.fps,
         r.fps_stddev, r.speedup, r.miou, r.pixel_accuracy, r.warped_fraction,
         r.key_transfers_per_frame, r.key_bytes_per_frame, r.latency_p50_ms,
         r.latency_p95_ms, r.latency_p99_ms, r.segmentation_ms_per_region,
-        r.flow_ms_per_region, r.emulation_steps, r.emulation_overruns);
+        r.flow_ms_per_region, r.emulation_steps, r.emulation_overruns,
+        r.config.flow_path ? 1 : 0, r.config.threshold);
+    for (const BreakdownField& field : BreakdownFields()) {
+      absl::StrAppendFormat(&text, ",%.2f", r.breakdown.*field.value);
+    }
+    text += "\n";
   }
   return WriteText(path, text);
 }
@@ -180,9 +236,13 @@ absl::Status WriteJson(const std::string& path, const std::string& context,
   for (const RunRecord& run : runs) {
     run_items.push_back(absl::StrFormat(
         "{\"config\": %s, \"repeat\": %d, \"emulation_steps\": %d, "
-        "\"emulation_overruns\": %d, \"summary\": %s}",
+        "\"emulation_overruns\": %d, \"master_cpu_seconds\": %.3f, "
+        "\"breakdown\": {%s}, \"summary\": %s}",
         JsonString(run.config.name), run.repeat, run.pacing.steps,
-        run.pacing.overruns, run.summary.ToJson()));
+        run.pacing.overruns, run.master_cpu_seconds,
+        BreakdownJson(BreakdownOf(run.summary, run.config.workers,
+                                  run.master_cpu_seconds)),
+        run.summary.ToJson()));
   }
   std::vector<std::string> result_items;
   for (const ConfigResult& r : results) {
@@ -195,14 +255,17 @@ absl::Status WriteJson(const std::string& path, const std::string& context,
         "\"latency_p50_ms\": %.1f, \"latency_p95_ms\": %.1f, "
         "\"latency_p99_ms\": %.1f, \"segmentation_ms_per_region\": %.2f, "
         "\"flow_ms_per_region\": %.2f, \"emulation_steps\": %d, "
-        "\"emulation_overruns\": %d}",
+        "\"emulation_overruns\": %d, \"dvs\": %s, \"threshold\": %.1f, "
+        "\"breakdown\": {%s}}",
         JsonString(r.config.name), r.config.workers,
         JsonString(ProfilesText(r.config)), JsonString(r.config.schedule),
         r.config.key_affinity ? "true" : "false", r.runs, r.fps, r.fps_stddev,
         r.speedup, r.miou, r.pixel_accuracy, r.warped_fraction,
         r.key_transfers_per_frame, r.key_bytes_per_frame, r.latency_p50_ms,
         r.latency_p95_ms, r.latency_p99_ms, r.segmentation_ms_per_region,
-        r.flow_ms_per_region, r.emulation_steps, r.emulation_overruns));
+        r.flow_ms_per_region, r.emulation_steps, r.emulation_overruns,
+        r.config.flow_path ? "true" : "false", r.config.threshold,
+        BreakdownJson(r.breakdown)));
   }
   return WriteText(
       path, absl::StrFormat("{%s,\n \"configs\": [\n  %s\n ],\n \"runs\": [\n  "

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "client/stream_client.h"
+#include "tools/bench_breakdown.h"
 #include "worker/worker_counters.h"
 
 namespace tessera::bench {
@@ -20,6 +21,8 @@ struct BenchConfig {
   std::vector<std::string> worker_profiles;  // names, "" = this machine
   std::string schedule = "speed";
   bool key_affinity = true;
+  bool flow_path = true;  // DVS; false: every region is segmented
+  double threshold = 90;  // percent, with the flow path
 };
 
 struct RunRecord {
@@ -27,6 +30,7 @@ struct RunRecord {
   int repeat = 0;
   client::StreamSummary summary;
   worker::PacingCounters pacing;
+  double master_cpu_seconds = -1;  // during the stream; < 0 for Single
 };
 
 struct ConfigResult {
@@ -34,8 +38,10 @@ struct ConfigResult {
   int runs = 0;
   double fps = 0;  // mean over repeats
   double fps_stddev = 0;
-  double speedup = 0;  // fps / Single's fps (0 when Single was not run)
-  double miou = -1;    // -1: no ground truth
+  // fps / the fps of Single with the same path settings (0 when no such
+  // Single was run).
+  double speedup = 0;
+  double miou = -1;  // -1: no ground truth
   double pixel_accuracy = -1;
   double warped_fraction = 0;
   double key_transfers_per_frame = 0;
@@ -47,6 +53,7 @@ struct ConfigResult {
   double flow_ms_per_region = 0;
   uint64_t emulation_steps = 0;
   uint64_t emulation_overruns = 0;
+  TimeBreakdown breakdown;  // the paper's Figure 6
 };
 
 // Groups runs by configuration name, in first-seen order.

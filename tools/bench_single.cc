@@ -110,11 +110,13 @@ absl::StatusOr<client::StreamSummary> RunSingle(const SingleOptions& options) {
     if (!frame.ok()) return frame.status();
     if (!*frame) break;
     ++summary.frames_sent;
+    const Clock::time_point split_start = Clock::now();
     absl::StatusOr<std::vector<Region>> regions =
         MakeRegionGrid((*frame)->size(), options.grid);
     if (!regions.ok()) return regions.status();
     std::vector<RegionLabels> parts;
     const std::vector<Image> crops = SplitFrame(**frame, *regions);
+    summary.master_split_ms += MillisecondsSince(split_start);
     for (size_t r = 0; r < crops.size(); ++r) {
       const Image& crop = crops[r];
       worker::RegionTaskIn task;
@@ -132,17 +134,22 @@ absl::StatusOr<client::StreamSummary> RunSingle(const SingleOptions& options) {
                      .keep_key = options.flow_path};
       absl::StatusOr<worker::RegionResultOut> out = processor.Process(task);
       if (!out.ok()) return out.status();
+      summary.worker_timings += out->timings;
+      const Clock::time_point decode_start = Clock::now();
       absl::StatusOr<Image> labels = DecodeImage(
           out->labels, out->label_encoding, {out->width, out->height, 1});
       if (!labels.ok()) return labels.status();
+      summary.master_stitch_ms += MillisecondsSince(decode_start);
       parts.push_back({*std::move(labels), Image()});
       (out->flow_path ? summary.regions_warped : summary.regions_segmented)++;
       (out->flow_path ? summary.flow_ms : summary.segmentation_ms) +=
           out->compute_ms;
     }
+    const Clock::time_point stitch_start = Clock::now();
     absl::StatusOr<LabelMap> mask =
         StitchLabels((*frame)->size(), *regions, parts, StitchMode::kCropHalo);
     if (!mask.ok()) return mask.status();
+    summary.master_stitch_ms += MillisecondsSince(stitch_start);
     latencies.push_back(MillisecondsSince(frame_start));
     ++summary.masks;
     summary.regions_per_worker["single"] += static_cast<int>(parts.size());

@@ -14,26 +14,36 @@ std::string LocalCluster::address() const {
 }
 
 bool LocalCluster::Start() {
-  const std::string port_file =
-      options_.log_dir + "/" + options_.name + "-master.port";
-  const std::string http_port_file =
-      options_.log_dir + "/" + options_.name + "-master.http-port";
+  if (!StartMaster(0, 0)) return false;
+  for (int i = 0; i < options_.workers; ++i) AddWorker();
+  return options_.workers == 0 || WaitForWorkers(options_.workers, 30000);
+}
+
+bool LocalCluster::RestartMaster() { return StartMaster(port_, http_port_); }
+
+bool LocalCluster::StartMaster(int port, int http_port) {
+  const std::string prefix =
+      options_.log_dir + "/" + options_.name + "-master" +
+      (masters_started_ > 0 ? absl::StrCat("-", masters_started_ + 1)
+                            : std::string());
+  ++masters_started_;
+  const std::string port_file = prefix + ".port";
+  const std::string http_port_file = prefix + ".http-port";
   std::remove(port_file.c_str());
   std::remove(http_port_file.c_str());
   std::vector<std::string> argv = {
-      options_.master_binary, "--listen=127.0.0.1:0",
-      "--port_file=" + port_file, "--http_listen=127.0.0.1:0",
+      options_.master_binary, absl::StrCat("--listen=127.0.0.1:", port),
+      "--port_file=" + port_file,
+      absl::StrCat("--http_listen=127.0.0.1:", http_port),
       "--http_port_file=" + http_port_file};
   argv.insert(argv.end(), options_.master_flags.begin(),
               options_.master_flags.end());
-  master_ = std::make_unique<ChildProcess>(
-      argv, options_.log_dir + "/" + options_.name + "-master.log");
+  master_ = std::make_unique<ChildProcess>(argv, prefix + ".log");
   port_ = WaitForPortFile(port_file, 10000);
   if (port_ == 0) return false;
   // Written before the gRPC port file, so it is there already.
   http_port_ = WaitForPortFile(http_port_file, 1000);
-  for (int i = 0; i < options_.workers; ++i) AddWorker();
-  return options_.workers == 0 || WaitForWorkers(options_.workers, 30000);
+  return true;
 }
 
 int LocalCluster::AddWorker(const std::vector<std::string>& extra_flags) {

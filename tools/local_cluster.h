@@ -37,7 +37,11 @@ class LocalCluster {
   // Starts one more worker, with `extra_flags` after the cluster's worker
   // flags; returns its index.
   int AddWorker(const std::vector<std::string>& extra_flags = {});
+  // Waits for the current master to say that `count` workers are registered.
   bool WaitForWorkers(int count, int timeout_ms);
+  // Starts a new master on the old one's ports, after the caller stopped it;
+  // the workers find it again by themselves. False if it does not come up.
+  bool RestartMaster();
 
   std::string address() const;
   int port() const { return port_; }
@@ -47,7 +51,11 @@ class LocalCluster {
   int worker_count() const { return static_cast<int>(workers_.size()); }
 
  private:
+  // Starts a master listening on `port` and `http_port` (0: any free one).
+  bool StartMaster(int port, int http_port);
+
   ClusterOptions options_;
+  int masters_started_ = 0;  // names each master's log
   int port_ = 0;
   int http_port_ = 0;
   std::unique_ptr<ChildProcess> master_;

@@ -79,8 +79,11 @@ double DevicePacer::StepMs(Step step, Size region) const {
     case Step::kSegmentation:
       reference_ms = profile_.segmentation_ms();
       break;
-    case Step::kEstimate:
-      reference_ms = profile_.flow_ms() + profile_.decision_ms();
+    case Step::kFlow:
+      reference_ms = profile_.flow_ms();
+      break;
+    case Step::kDecision:
+      reference_ms = profile_.decision_ms();
       break;
     case Step::kWarp:
       reference_ms = profile_.warp_ms();

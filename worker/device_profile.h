@@ -8,8 +8,8 @@
 //                    LoadDeviceProfile("bench/profiles/jetson-tx2.json"));
 //   DevicePacer pacer(profile);
 //   auto start = DevicePacer::Clock::now();
-//   ... run optical flow and the decision network ...
-//   pacer.PadStep(DevicePacer::Step::kEstimate, region_size, start);
+//   ... run optical flow ...
+//   pacer.PadStep(DevicePacer::Step::kFlow, region_size, start);
 #ifndef TESSERA_WORKER_DEVICE_PROFILE_H_
 #define TESSERA_WORKER_DEVICE_PROFILE_H_
 
@@ -37,7 +37,8 @@ class DevicePacer {
   using Clock = std::chrono::steady_clock;
   enum class Step {
     kSegmentation,  // segmentation_ms
-    kEstimate,      // flow_ms + decision_ms: "would warping be good enough?"
+    kFlow,          // flow_ms
+    kDecision,      // decision_ms
     kWarp,          // warp_ms
   };
 

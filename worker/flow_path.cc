@@ -1,5 +1,6 @@
 #include "worker/flow_path.h"
 
+#include <chrono>
 #include <cmath>
 
 #include "absl/strings/str_format.h"
@@ -15,7 +16,13 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
         "key of frame %d is %dx%d, the region is %dx%d", key.frame_index,
         key.image.width, key.image.height, current.width, current.height));
   }
-  const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
+  using Clock = DevicePacer::Clock;
+  auto pad_and_time = [&](DevicePacer::Step step, Clock::time_point start) {
+    if (pacer_ != nullptr) pacer_->PadStep(step, current.size(), start);
+    return std::chrono::duration<double, std::milli>(Clock::now() - start)
+        .count();
+  };
+  const Clock::time_point flow_start = Clock::now();
   FlowEstimate estimate;
   absl::StatusOr<FlowField> flow = flow_.Compute(current, key.image);
   if (!flow.ok()) return flow.status();
@@ -29,14 +36,15 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
           flow_.name(), current.width, current.height));
     }
   }
+  estimate.flow_ms = pad_and_time(DevicePacer::Step::kFlow, flow_start);
+  const Clock::time_point decision_start = Clock::now();
   absl::StatusOr<DecisionFeatures> features = ComputeDecisionFeatures(
       current, key.image, key.confidence, estimate.flow, key_age);
   if (!features.ok()) return features.status();
   estimate.features = *features;
   estimate.score = network_.Score(estimate.features);
-  if (pacer_ != nullptr) {
-    pacer_->PadStep(DevicePacer::Step::kEstimate, current.size(), start);
-  }
+  estimate.decision_ms =
+      pad_and_time(DevicePacer::Step::kDecision, decision_start);
   return estimate;
 }
 

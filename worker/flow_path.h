@@ -24,6 +24,9 @@ struct FlowEstimate {
   FlowField flow;  // current -> key, at the region's size
   DecisionFeatures features;
   float score = 0;  // percent of pixels predicted to agree
+  // Wall time of the two steps (with an emulated device's padding).
+  double flow_ms = 0;
+  double decision_ms = 0;
 };
 
 struct WarpedKey {
@@ -33,8 +36,8 @@ struct WarpedKey {
 
 class FlowPath {
  public:
-  // With a `pacer`, Estimate and Warp take at least the emulated device's
-  // time for their steps (worker/device_profile.h).
+  // With a `pacer`, the flow, the decision and the warp take at least the
+  // emulated device's time for each (worker/device_profile.h).
   FlowPath(OpticalFlow& flow, const DecisionNetwork& network,
            DevicePacer* pacer = nullptr)
       : flow_(flow), network_(network), pacer_(pacer) {}

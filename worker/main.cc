@@ -19,6 +19,7 @@
 #include "common/flag_values.h"
 #include "common/http_server.h"
 #include "common/log.h"
+#include "common/process_stats.h"
 #include "common/tls.h"
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
@@ -206,14 +207,17 @@ int Run() {
     absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(
         "--http_listen", address,
         [&connection, &pacer](httplib::Server& server) {
-          server.Get("/metrics", [&connection, &pacer](
-                                     const httplib::Request&,
-                                     httplib::Response& response) {
-            WorkerCounters counters = connection.counters();
-            if (pacer != nullptr) counters.pacing = pacer->counters();
-            response.set_content(WorkerPrometheusText(counters),
-                                 "text/plain; version=0.0.4; charset=utf-8");
-          });
+          server.Get("/metrics",
+                     [&connection, &pacer](const httplib::Request&,
+                                           httplib::Response& response) {
+                       WorkerCounters counters = connection.counters();
+                       if (pacer != nullptr)
+                         counters.pacing = pacer->counters();
+                       std::string text = WorkerPrometheusText(counters);
+                       AppendProcessMetrics(text);
+                       response.set_content(
+                           text, "text/plain; version=0.0.4; charset=utf-8");
+                     });
         });
     if (!started.ok()) return Fail(std::string(started.status().message()));
     http = *std::move(started);

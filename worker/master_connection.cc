@@ -74,6 +74,7 @@ v1::WorkerMessage ResultMessage(const RegionResultOut& out) {
   result->set_path(out.flow_path ? v1::PATH_FLOW : v1::PATH_SEGMENTATION);
   result->set_score(out.score);
   result->set_key_frame_index(out.key_frame_index);
+  *result->mutable_timings() = ToProto(out.timings);
   v1::ImageData* labels = result->mutable_labels();
   labels->set_encoding(ToProto(out.label_encoding));
   labels->set_width(out.width);

@@ -25,6 +25,7 @@ RegionProcessor::RegionProcessor(Segmenter& segmenter, DecodeLimits limits,
 absl::StatusOr<RegionResultOut> RegionProcessor::Process(
     const RegionTaskIn& task) {
   const auto start = std::chrono::steady_clock::now();
+  RegionTimings timings;
   ImageExpectation expect = task.declared;
   expect.channels = 3;
   absl::StatusOr<Image> region =
@@ -40,20 +41,27 @@ absl::StatusOr<RegionResultOut> RegionProcessor::Process(
       return installed;
     }
   }
-  absl::StatusOr<FlowAttempt> attempt = TryFlowPath(task, *region);
+  timings.decode_ms = MillisecondsSince(start);
+  absl::StatusOr<FlowAttempt> attempt = TryFlowPath(task, *region, timings);
   if (!attempt.ok()) return attempt.status();
   if (attempt->warped) {
     RegionResultOut out = *std::move(attempt->warped);
+    out.timings.decode_ms = timings.decode_ms;
+    out.timings.flow_ms = timings.flow_ms;
+    out.timings.decision_ms = timings.decision_ms;
     out.compute_ms = MillisecondsSince(start);
     return out;
   }
 
   const bool keep_key = task.policy.keep_key && flow_path_ != nullptr;
   const bool with_confidence = task.want_confidence || keep_key;
+  const auto segmentation_start = std::chrono::steady_clock::now();
   absl::StatusOr<Segmentation> segmentation =
       segmenter_.Segment(*region, with_confidence);
   if (!segmentation.ok()) return segmentation.status();
+  timings.segmentation_ms = MillisecondsSince(segmentation_start);
   RegionResultOut out;
+  out.timings = timings;
   out.score = attempt->score;
   if (absl::Status encoded =
           Encode(task, segmentation->labels, segmentation->confidence,
@@ -104,7 +112,7 @@ absl::Status RegionProcessor::InstallKey(const RegionTaskIn& task,
 }
 
 absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
-    const RegionTaskIn& task, const Image& region) {
+    const RegionTaskIn& task, const Image& region, RegionTimings& timings) {
   FlowAttempt attempt;
   if (!task.policy.allow_flow || flow_path_ == nullptr) return attempt;
   std::shared_ptr<const KeyFrame> key = keys_.Find(task.stream, task.region);
@@ -119,12 +127,16 @@ absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
   absl::StatusOr<FlowEstimate> estimate =
       flow_path_->Estimate(region, *key, static_cast<int>(age));
   if (!estimate.ok()) return estimate.status();
+  timings.flow_ms = estimate->flow_ms;
+  timings.decision_ms = estimate->decision_ms;
   // Below the threshold the region is segmented; the score still travels
   // back for the statistics.
   attempt.score = estimate->score;
   if (estimate->score < task.policy.threshold) return attempt;
+  const auto warp_start = std::chrono::steady_clock::now();
   absl::StatusOr<WarpedKey> warped = flow_path_->Warp(*key, *estimate);
   if (!warped.ok()) return warped.status();
+  timings.flow_ms += MillisecondsSince(warp_start);
   RegionResultOut out;
   out.flow_path = true;
   out.score = estimate->score;
@@ -143,6 +155,7 @@ absl::Status RegionProcessor::Encode(const RegionTaskIn& task,
                                      const Image& confidence,
                                      bool with_confidence,
                                      RegionResultOut& out) const {
+  const auto start = std::chrono::steady_clock::now();
   out.task = task.task;
   out.width = labels.width;
   out.height = labels.height;
@@ -162,6 +175,7 @@ absl::Status RegionProcessor::Encode(const RegionTaskIn& task,
                         "segmenter gave none",
                         task.task));
   }
+  out.timings.encode_ms = MillisecondsSince(start);
   return absl::OkStatus();
 }
 

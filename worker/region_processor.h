@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/image_codec.h"
+#include "common/region_timings.h"
 #include "worker/flow_path.h"
 #include "worker/local_key_buffer.h"
 #include "worker/segmenter.h"
@@ -65,6 +66,7 @@ struct RegionResultOut {
   std::string labels;
   std::string confidence;        // empty unless asked for or a key was kept
   double compute_ms = 0;         // decode + path + encode
+  RegionTimings timings;         // compute_ms, step by step
   bool flow_path = false;        // warped from the key (else segmented)
   float score = -1;              // decision network score, -1 when not asked
   uint64_t key_frame_index = 0;  // flow path: the key's frame
@@ -91,8 +93,10 @@ class RegionProcessor {
     std::optional<RegionResultOut> warped;
     float score = -1;  // the decision network's, when it was asked
   };
+  // Adds the flow path's steps to `timings`.
   absl::StatusOr<FlowAttempt> TryFlowPath(const RegionTaskIn& task,
-                                          const Image& region);
+                                          const Image& region,
+                                          RegionTimings& timings);
   absl::Status Encode(const RegionTaskIn& task, const LabelMap& labels,
                       const Image& confidence, bool with_confidence,
                       RegionResultOut& out) const;

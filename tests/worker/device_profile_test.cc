@@ -78,8 +78,9 @@ TEST(DevicePacerTest, StepTimesScaleWithThePixelCount) {
                    40);
   EXPECT_DOUBLE_EQ(pacer.StepMs(DevicePacer::Step::kSegmentation, {200, 100}),
                    160);
-  EXPECT_DOUBLE_EQ(pacer.StepMs(DevicePacer::Step::kEstimate, {50, 50}),
-                   (10 + 1) / 2.0);
+  EXPECT_DOUBLE_EQ(pacer.StepMs(DevicePacer::Step::kFlow, {50, 50}), 10 / 2.0);
+  EXPECT_DOUBLE_EQ(pacer.StepMs(DevicePacer::Step::kDecision, {50, 50}),
+                   1 / 2.0);
   EXPECT_DOUBLE_EQ(pacer.StepMs(DevicePacer::Step::kWarp, {100, 50}), 2);
 }
 

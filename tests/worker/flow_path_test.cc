@@ -182,6 +182,43 @@ TEST_F(FlowPathProcessorTest, WarpsFromItsKeyOnlyWithinTheKeyAgeLimit) {
       << "a segmented region becomes the key";
 }
 
+// Figure 6 reads these: each step's time, adding up to the region's total.
+TEST_F(FlowPathProcessorTest, TimesEveryStepOfBothPaths) {
+  RegionProcessor processor(*segmenter_, {}, path_.get());
+  absl::StatusOr<RegionResultOut> segmented =
+      Run(processor, 0, Texture(96, 64, 0), kAnyScore);
+  ASSERT_TRUE(segmented.ok()) << segmented.status();
+  const RegionTimings& s = segmented->timings;
+  EXPECT_GT(s.decode_ms, 0);
+  EXPECT_GT(s.segmentation_ms, 0);
+  EXPECT_GT(s.encode_ms, 0);
+  EXPECT_EQ(s.flow_ms, 0) << "frame 0 has no key: no flow";
+  EXPECT_EQ(s.decision_ms, 0);
+  EXPECT_LE(s.total_ms(), segmented->compute_ms + 1e-6);
+  EXPECT_GT(s.total_ms(), 0.8 * segmented->compute_ms);
+
+  absl::StatusOr<RegionResultOut> warped =
+      Run(processor, 1, Texture(96, 64, 1), kAnyScore);
+  ASSERT_TRUE(warped.ok()) << warped.status();
+  ASSERT_TRUE(warped->flow_path);
+  const RegionTimings& w = warped->timings;
+  EXPECT_GT(w.flow_ms, 0);
+  EXPECT_GT(w.decision_ms, 0);
+  EXPECT_GT(w.encode_ms, 0);
+  EXPECT_EQ(w.segmentation_ms, 0);
+  EXPECT_LE(w.total_ms(), warped->compute_ms + 1e-6);
+
+  // Rejected by the decision network: flow and decision, then segmentation.
+  RegionPolicyIn strict = kAnyScore;
+  strict.threshold = 100.5f;
+  absl::StatusOr<RegionResultOut> both =
+      Run(processor, 2, Texture(96, 64, 2), strict);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_FALSE(both->flow_path);
+  EXPECT_GT(both->timings.flow_ms, 0);
+  EXPECT_GT(both->timings.segmentation_ms, 0);
+}
+
 TEST_F(FlowPathProcessorTest, NeverWarpsAnOlderFrameFromANewerKey) {
   RegionProcessor processor(*segmenter_, {}, path_.get());
   ASSERT_TRUE(Run(processor, 8, Texture(96, 64, 0), kAnyScore).ok());
