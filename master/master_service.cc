@@ -12,6 +12,7 @@
 #include "grpcpp/security/auth_context.h"
 #include "master/proto_convert.h"
 #include "master/queued_reactor.h"
+#include "master/sessions.h"
 
 namespace tessera::master {
 namespace {
@@ -48,9 +49,11 @@ class StreamReactor
                 Executor& encoders)
       : QueuedReactor(&encoders),
         core_(core),
-        options_(options),
-        mask_encoding_(options.default_mask_encoding),
-        link_(std::make_shared<Link>(this)) {
+        link_(std::make_shared<Link>(this)),
+        session_(core, options.default_stream, options.default_mask_encoding,
+                 link_, [this](v1::StreamResponse response) {
+                   Enqueue(std::move(response));
+                 }) {
     StartRead(&request_);
   }
 
@@ -64,7 +67,7 @@ class StreamReactor
       }
       return;
     }
-    absl::StatusOr<bool> read_more = Handle(request_);
+    absl::StatusOr<bool> read_more = session_.Handle(request_);
     if (!read_more.ok()) {
       // A protocol violation ends the stream, but only after every frame
       // already accepted has been answered: nothing accepted is lost.
@@ -131,7 +134,7 @@ class StreamReactor
     }
     const FrameOutcome& outcome = std::get<FrameOutcome>(item);
     absl::StatusOr<v1::StreamResponse> response =
-        OutcomeToProto(outcome, mask_encoding_);
+        OutcomeToProto(outcome, session_.mask_encoding());
     if (response.ok()) return *std::move(response);
     v1::StreamResponse error;
     error.mutable_error()->set_index(outcome.index);
@@ -141,72 +144,13 @@ class StreamReactor
     return error;
   }
 
-  std::optional<StreamId> stream_id() {
-    absl::MutexLock lock(&mu_);
-    return stream_id_;
-  }
-
-  // Returns whether to read the next message now.
-  absl::StatusOr<bool> Handle(const v1::StreamRequest& request) {
-    if (request.has_config()) {
-      if (stream_id()) {
-        return absl::FailedPreconditionError(
-            "config must be the first message of a stream, and only once");
-      }
-      absl::Status opened = Open(request.config());
-      if (!opened.ok()) return opened;
-      return true;
-    }
-    if (!request.has_frame()) {
-      return absl::InvalidArgumentError(
-          "stream message has neither config "
-          "nor frame");
-    }
-    if (!stream_id()) {
-      absl::Status opened = Open(v1::StreamConfig());
-      if (!opened.ok()) return opened;
-    }
-    const v1::Frame& frame = request.frame();
-    absl::StatusOr<Encoding> encoding = FromProto(frame.image().encoding());
-    if (!encoding.ok()) {
-      return core_.RejectFrame(*stream_id(), frame.index(), encoding.status());
-    }
-    return core_.SubmitEncodedFrame(
-        *stream_id(), frame.index(), frame.image().data(), *encoding,
-        {frame.image().width(), frame.image().height(),
-         frame.image().channels()});
-  }
-
-  absl::Status Open(const v1::StreamConfig& config) {
-    absl::StatusOr<StreamSettings> settings =
-        SettingsFromConfig(config, options_.default_stream);
-    if (!settings.ok()) return settings.status();
-    if (config.mask_encoding() != v1::ENCODING_UNSPECIFIED) {
-      absl::StatusOr<Encoding> mask = FromProto(config.mask_encoding());
-      if (!mask.ok()) return mask.status();
-      mask_encoding_ = *mask;
-    }
-    absl::StatusOr<StreamHandle> handle = core_.OpenStream(*settings, link_);
-    if (!handle.ok()) return handle.status();
-    {
-      absl::MutexLock lock(&mu_);
-      stream_id_ = handle->id;
-    }
-    TLOG(INFO) << "stream " << handle->name << " opened ("
-               << handle->settings.grid.ToString() << ")";
-    v1::StreamResponse accepted;
-    *accepted.mutable_accepted() = AcceptedMessage(*handle);
-    Enqueue(std::move(accepted));
-    return absl::OkStatus();
-  }
+  std::optional<StreamId> stream_id() const { return session_.stream_id(); }
 
   MasterCore& core_;
-  const ServiceOptions& options_;
-  Encoding mask_encoding_;  // set before the first frame, then read only
   std::shared_ptr<Link> link_;
+  ClientSession session_;
   v1::StreamRequest request_;
   absl::Mutex mu_;
-  std::optional<StreamId> stream_id_ ABSL_GUARDED_BY(mu_);
   absl::Status protocol_error_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -219,11 +163,13 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
   JoinReactor(MasterCore& core, const ServiceOptions& options,
               grpc::CallbackServerContext* context)
       : QueuedReactor(nullptr),
-        core_(core),
-        options_(options),
         context_(context),
         peer_(context->peer()),
-        link_(std::make_shared<Link>(this)) {
+        link_(std::make_shared<Link>(this)),
+        session_(core, options.heartbeat_interval_ms, options.result_limits,
+                 link_, [this](v1::MasterMessage message) {
+                   Enqueue(std::move(message));
+                 }) {
     StartRead(&message_);
   }
 
@@ -232,7 +178,7 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
       Leave(absl::CancelledError("worker disconnected"), grpc::Status::OK);
       return;
     }
-    absl::Status handled = Handle(message_);
+    absl::Status handled = session_.Handle(message_);
     if (!handled.ok()) {
       TLOG(WARNING) << "worker at " << peer_ << ": " << handled.ToString();
       Leave(handled, ToGrpcStatus(handled));
@@ -279,70 +225,15 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
 
   // Unregisters the worker once (its regions are requeued by the core).
   void Leave(const absl::Status& reason, const grpc::Status& finish) {
-    std::optional<WorkerId> id;
-    {
-      absl::MutexLock lock(&mu_);
-      std::swap(id, worker_id_);
-    }
-    if (id) core_.RemoveWorker(*id, reason);
+    session_.Leave(reason);
     FinishAfterWrites(finish);
   }
 
-  absl::Status Handle(const v1::WorkerMessage& message) {
-    std::optional<WorkerId> id;
-    {
-      absl::MutexLock lock(&mu_);
-      id = worker_id_;
-    }
-    if (message.has_hello()) {
-      if (id) return absl::FailedPreconditionError("hello sent twice");
-      absl::StatusOr<WorkerHelloInfo> hello = HelloFromProto(message.hello());
-      if (!hello.ok()) return hello.status();
-      // The acceptance goes out first: the core may hand the new worker
-      // tasks from inside AddWorker, and they must follow it on the wire.
-      v1::MasterMessage accepted;
-      accepted.mutable_accepted()->set_worker_id(hello->name);
-      accepted.mutable_accepted()->set_heartbeat_interval_ms(
-          options_.heartbeat_interval_ms);
-      Enqueue(std::move(accepted));
-      absl::StatusOr<WorkerId> added = core_.AddWorker(*hello, link_);
-      if (!added.ok()) return added.status();
-      absl::MutexLock lock(&mu_);
-      worker_id_ = *added;
-      return absl::OkStatus();
-    }
-    if (!id) {
-      return absl::FailedPreconditionError(
-          "the first message of a worker must be its hello");
-    }
-    if (message.has_result()) {
-      absl::StatusOr<RegionResultIn> result =
-          ResultFromProto(message.result(), options_.result_limits);
-      if (!result.ok()) return result.status();
-      return core_.OnRegionResult(*id, *std::move(result));
-    }
-    if (message.has_failure()) {
-      const v1::TaskFailure& failure = message.failure();
-      return core_.OnTaskFailure(
-          *id, failure.task_id(),
-          absl::Status(static_cast<absl::StatusCode>(failure.code()),
-                       failure.message()));
-    }
-    if (message.has_heartbeat()) {
-      core_.OnHeartbeat(*id);
-      return absl::OkStatus();
-    }
-    return absl::InvalidArgumentError("worker message has no content");
-  }
-
-  MasterCore& core_;
-  const ServiceOptions& options_;
   grpc::CallbackServerContext* const context_;
   const std::string peer_;
   std::shared_ptr<Link> link_;
+  WorkerSession session_;
   v1::WorkerMessage message_;
-  absl::Mutex mu_;
-  std::optional<WorkerId> worker_id_ ABSL_GUARDED_BY(mu_);
 };
 
 // A call refused before anything is read, e.g. without the auth token.

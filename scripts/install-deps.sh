@@ -11,6 +11,7 @@ packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libtorch-dev libopencv-dev libcpp-httplib-dev libpng-dev libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3-yaml curl chromium openssl
+  clang libclang-rt-14-dev
 )
 
 missing=()
