@@ -30,11 +30,12 @@ void Text(cv::Mat& image, const std::string& text, cv::Point at, double scale,
               cv::LINE_AA);
 }
 
-// A round axis maximum at or above `value`: 1, 2 or 5 times a power of 10.
+// A round axis maximum at or above `value`: 1, 1.5, 2, 3, 4, 5, 6 or 8
+// times a power of 10, so that the data fill most of the axis.
 double NiceCeiling(double value) {
   if (value <= 0) return 1;
   const double power = std::pow(10, std::floor(std::log10(value)));
-  for (double step : {1.0, 2.0, 5.0, 10.0}) {
+  for (double step : {1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
     if (step * power >= value) return step * power;
   }
   return 10 * power;

@@ -97,10 +97,16 @@ double DevicePacer::StepMs(Step step, Size region) const {
 }
 
 void DevicePacer::PadStep(Step step, Size region, Clock::time_point start) {
+  PadSteps({step}, region, start);
+}
+
+void DevicePacer::PadSteps(std::initializer_list<Step> steps, Size region,
+                           Clock::time_point start) {
+  double target_ms = 0;
+  for (const Step step : steps) target_ms += StepMs(step, region);
   const Clock::time_point until =
-      start +
-      std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double, std::milli>(StepMs(step, region)));
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double, std::milli>(target_ms));
   steps_.fetch_add(1, std::memory_order_relaxed);
   const Clock::time_point now = Clock::now();
   if (now >= until) {

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,11 @@ class DevicePacer {
   // Sleeps until `start` + StepMs(step, region), or counts an overrun when
   // that moment has passed. Thread-safe.
   void PadStep(Step step, Size region, Clock::time_point start);
+  // The same for steps that run back to back, padded once to their summed
+  // time (a device's time is known for the pair, and a fast first step's
+  // slack covers a slow second one); counts as one step.
+  void PadSteps(std::initializer_list<Step> steps, Size region,
+                Clock::time_point start);
 
   PacingCounters counters() const;
   const v1::DeviceProfile& profile() const { return profile_; }

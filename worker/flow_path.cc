@@ -1,5 +1,6 @@
 #include "worker/flow_path.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -17,8 +18,7 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
         key.image.width, key.image.height, current.width, current.height));
   }
   using Clock = DevicePacer::Clock;
-  auto pad_and_time = [&](DevicePacer::Step step, Clock::time_point start) {
-    if (pacer_ != nullptr) pacer_->PadStep(step, current.size(), start);
+  auto ms_since = [](Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start)
         .count();
   };
@@ -36,15 +36,23 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
           flow_.name(), current.width, current.height));
     }
   }
-  estimate.flow_ms = pad_and_time(DevicePacer::Step::kFlow, flow_start);
-  const Clock::time_point decision_start = Clock::now();
+  const double real_flow_ms = ms_since(flow_start);
   absl::StatusOr<DecisionFeatures> features = ComputeDecisionFeatures(
       current, key.image, key.confidence, estimate.flow, key_age);
   if (!features.ok()) return features.status();
   estimate.features = *features;
   estimate.score = network_.Score(estimate.features);
-  estimate.decision_ms =
-      pad_and_time(DevicePacer::Step::kDecision, decision_start);
+  estimate.flow_ms = real_flow_ms;
+  if (pacer_ != nullptr) {
+    pacer_->PadSteps({DevicePacer::Step::kFlow, DevicePacer::Step::kDecision},
+                     current.size(), flow_start);
+    // The device's flow time, unless the real flow took longer.
+    estimate.flow_ms = std::max(
+        real_flow_ms, pacer_->StepMs(DevicePacer::Step::kFlow, current.size()));
+  }
+  const double total_ms = ms_since(flow_start);
+  estimate.flow_ms = std::min(estimate.flow_ms, total_ms);
+  estimate.decision_ms = total_ms - estimate.flow_ms;
   return estimate;
 }
 
