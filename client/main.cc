@@ -18,6 +18,9 @@ ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
 ABSL_FLAG(std::string, source, "",
           "video file, image folder, rtsp/http URL or camera (/dev/videoN)");
 ABSL_FLAG(int, max_frames, 0, "stop after this many frames (0: all)");
+ABSL_FLAG(bool, loop, false,
+          "play the source again from its start when it ends, until "
+          "--max_frames (0: for ever); not with --gt");
 ABSL_FLAG(double, rate, 0,
           "send at most this many frames per second, like a camera (0: as "
           "fast as the cluster takes them)");
@@ -58,6 +61,7 @@ absl::StatusOr<StreamClientOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError("--source is required");
   }
   options.max_frames = absl::GetFlag(FLAGS_max_frames);
+  options.loop = absl::GetFlag(FLAGS_loop);
   options.skip_frames = absl::GetFlag(FLAGS_skip_frames);
   options.rate = absl::GetFlag(FLAGS_rate);
   absl::StatusOr<std::string> token = AuthTokenFromFlag();

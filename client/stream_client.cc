@@ -152,9 +152,15 @@ void StreamSummary::SetLatencies(std::vector<double> latencies_ms) {
 absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   absl::StatusOr<const Palette*> palette = PaletteByName(options.palette);
   if (!palette.ok()) return palette.status();
-  absl::StatusOr<std::unique_ptr<FrameSource>> source = OpenFrameSource(
-      options.source,
-      options.max_frames > 0 ? options.skip_frames + options.max_frames : 0);
+  if (options.loop && !options.gt.empty()) {
+    return absl::InvalidArgumentError(
+        "a looped source cannot be scored against ground truth (--gt)");
+  }
+  const int source_frames =
+      options.max_frames > 0 ? options.skip_frames + options.max_frames : 0;
+  absl::StatusOr<std::unique_ptr<FrameSource>> source =
+      options.loop ? OpenLoopingFrameSource(options.source, source_frames)
+                   : OpenFrameSource(options.source, source_frames);
   if (!source.ok()) return source.status();
   absl::StatusOr<int> skipped = SkipFrames(**source, options.skip_frames);
   if (!skipped.ok()) return skipped.status();
@@ -352,6 +358,17 @@ absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options) {
   }
   if (!output_status.ok()) return output_status;
   if (!source_status.ok()) return source_status;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      summary.frames_sent > 0) {
+    // The master went away mid-stream. Answers come in frame order, so the
+    // frames after the last answer are exactly the ones to send again.
+    const int answered = summary.masks + summary.errors + summary.dropped;
+    return absl::UnavailableError(absl::StrFormat(
+        "lost the master at %s after %d of %d frames sent were answered "
+        "(%s); to resume, stream again with --skip_frames=%d",
+        options.master, answered, summary.frames_sent, status.error_message(),
+        options.skip_frames + answered));
+  }
   if (!status.ok()) return FromGrpcStatus(status);
   summary.SetLatencies(std::move(latencies));
   if (truth) summary.metrics = truth->Compute();

@@ -29,6 +29,9 @@ struct StreamClientOptions {
   std::string source;
   int max_frames = 0;
   int skip_frames = 0;  // source frames dropped before the first one sent
+  // Play the source again from its start when it ends, until max_frames
+  // (0: for ever): a soak run from a short clip. Not with `gt`.
+  bool loop = false;
   // Frames sent per second, like a camera (0: as fast as the master takes
   // them). Frames that fall behind are sent at once, not dropped.
   double rate = 0;
@@ -87,8 +90,10 @@ struct StreamSummary {
 // none.
 double Percentile(std::vector<double> values, double p);
 
-// UNAVAILABLE when the master cannot be reached; the master's status when it
-// ends the stream with an error; NOT_FOUND / INVALID_ARGUMENT for a bad
+// UNAVAILABLE when the master cannot be reached, or goes away mid-stream
+// (the message then says which --skip_frames resumes after the last
+// answered frame); the master's status when it ends the stream with an
+// error; NOT_FOUND / INVALID_ARGUMENT for a bad
 // source, output or ground-truth folder.
 absl::StatusOr<StreamSummary> RunStream(const StreamClientOptions& options);
 

@@ -311,6 +311,57 @@ absl::StatusOr<std::unique_ptr<FrameSource>> OpenFrameSource(
       max_frames);
 }
 
+namespace {
+
+class LoopingSource : public FrameSource {
+ public:
+  LoopingSource(std::string spec, int total_frames,
+                std::unique_ptr<FrameSource> first)
+      : spec_(std::move(spec)),
+        total_(total_frames),
+        source_(std::move(first)) {}
+
+  absl::StatusOr<std::optional<Image>> Next() override {
+    if (total_ > 0 && served_ >= total_) return std::nullopt;
+    absl::StatusOr<std::optional<Image>> frame = source_->Next();
+    if (frame.ok() && !frame->has_value() && served_since_open_ > 0) {
+      absl::StatusOr<std::unique_ptr<FrameSource>> reopened =
+          OpenFrameSource(spec_);
+      if (!reopened.ok()) return reopened.status();
+      source_ = *std::move(reopened);
+      served_since_open_ = 0;
+      frame = source_->Next();
+    }
+    if (frame.ok() && frame->has_value()) {
+      ++served_;
+      ++served_since_open_;
+    }
+    return frame;
+  }
+  double fps() const override { return source_->fps(); }
+  int frame_count() const override { return total_ > 0 ? total_ : -1; }
+  std::string description() const override {
+    return source_->description() + ", looped";
+  }
+
+ private:
+  const std::string spec_;
+  const int total_;
+  std::unique_ptr<FrameSource> source_;
+  int served_ = 0;
+  int served_since_open_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FrameSource>> OpenLoopingFrameSource(
+    std::string_view spec, int total_frames) {
+  absl::StatusOr<std::unique_ptr<FrameSource>> first = OpenFrameSource(spec);
+  if (!first.ok()) return first.status();
+  return std::unique_ptr<FrameSource>(std::make_unique<LoopingSource>(
+      std::string(spec), total_frames, *std::move(first)));
+}
+
 absl::StatusOr<int> SkipFrames(FrameSource& source, int count) {
   for (int skipped = 0; skipped < count; ++skipped) {
     absl::StatusOr<std::optional<Image>> frame = source.Next();

@@ -43,6 +43,12 @@ class FrameSource {
 absl::StatusOr<std::unique_ptr<FrameSource>> OpenFrameSource(
     std::string_view spec, int max_frames = 0);
 
+// The same source played again from its start each time it ends, until
+// `total_frames` frames (0: for ever): a short clip becomes a long soak run.
+// A source that yields no frame at all ends instead of spinning.
+absl::StatusOr<std::unique_ptr<FrameSource>> OpenLoopingFrameSource(
+    std::string_view spec, int total_frames = 0);
+
 // Reads and drops the next `count` frames (a clip's part that is not
 // wanted, e.g. the frames a model was trained on). Returns how many it
 // dropped: fewer than `count` when the source ended first.

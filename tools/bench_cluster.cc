@@ -1,53 +1,27 @@
 #include "tools/bench_cluster.h"
 
-#include <httplib.h>
 #include <signal.h>
 
-#include <sstream>
-
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tools/local_cluster.h"
+#include "tools/metrics_scrape.h"
 
 namespace tessera::bench {
 namespace {
 
-// The value of a counter in a Prometheus text page; 0 when absent.
-double ScrapeValue(const std::string& page, const std::string& metric) {
-  std::istringstream lines(page);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(metric + " ", 0) == 0) {
-      double value = 0;
-      return absl::SimpleAtod(line.substr(metric.size() + 1), &value) ? value
-                                                                      : 0;
-    }
-  }
-  return 0;
-}
-
-// A process's /metrics page; empty when it does not answer.
-std::string ScrapeMetrics(int http_port) {
-  httplib::Client http("127.0.0.1", http_port);
-  http.set_connection_timeout(2);
-  auto page = http.Get("/metrics");
-  if (!page || page->status != 200) return "";
-  return page->body;
-}
-
 worker::PacingCounters ScrapePacing(int http_port) {
   const std::string page = ScrapeMetrics(http_port);
   return {.steps = static_cast<uint64_t>(
-              ScrapeValue(page, "tessera_worker_emulated_steps_total")),
+              MetricValue(page, "tessera_worker_emulated_steps_total")),
           .overruns = static_cast<uint64_t>(
-              ScrapeValue(page, "tessera_worker_emulation_overruns_total")),
-          .padded_seconds = ScrapeValue(
+              MetricValue(page, "tessera_worker_emulation_overruns_total")),
+          .padded_seconds = MetricValue(
               page, "tessera_worker_emulation_padding_seconds_total")};
 }
 
 double ScrapeCpuSeconds(int http_port) {
-  return ScrapeValue(ScrapeMetrics(http_port), "process_cpu_seconds_total");
+  return MetricValue(ScrapeMetrics(http_port), "process_cpu_seconds_total");
 }
 
 std::vector<std::string> MasterFlags(const ClusterRunOptions& options) {

@@ -193,6 +193,25 @@ TEST_F(FrameSourceTest, FolderStopsAtMaxFrames) {
   EXPECT_EQ(CountFrames(**source), 2);
 }
 
+TEST_F(FrameSourceTest, ALoopedFolderStartsAgainUntilItsTotal) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(cv::imwrite(Path(std::to_string(i) + ".png"),
+                            cv::Mat(4, 4, CV_8UC1, 10 * i)));
+  }
+  absl::StatusOr<std::unique_ptr<FrameSource>> source =
+      OpenLoopingFrameSource(dir_.string(), /*total_frames=*/7);
+  ASSERT_TRUE(source.ok()) << source.status();
+  EXPECT_EQ((*source)->frame_count(), 7);
+  std::vector<int> seen;
+  while (true) {
+    absl::StatusOr<std::optional<Image>> frame = (*source)->Next();
+    ASSERT_TRUE(frame.ok()) << frame.status();
+    if (!*frame) break;
+    seen.push_back((*frame)->pixels[0]);
+  }
+  EXPECT_EQ(seen, (std::vector<int>{0, 10, 20, 0, 10, 20, 0}));
+}
+
 TEST_F(FrameSourceTest, MissingPathIsNotFound) {
   const std::string path = Path("missing.mp4");
   absl::StatusOr<std::unique_ptr<FrameSource>> source = OpenFrameSource(path);

@@ -23,6 +23,14 @@ std::string Field(const std::string& json, const std::string& scenario,
   const size_t at = json.find("\"" + key + "\": ", object);
   if (at == std::string::npos || at > end) return "";
   const size_t from = at + key.size() + 4;
+  if (json[from] == '"') {  // a string: to its closing quote
+    size_t close = from + 1;
+    while (close < json.size() &&
+           (json[close] != '"' || json[close - 1] == '\\')) {
+      ++close;
+    }
+    return json.substr(from + 1, close - from - 1);
+  }
   return json.substr(from, json.find_first_of(",}", from) - from);
 }
 
@@ -61,6 +69,8 @@ TEST(FaultsTest, NoScenarioLosesOrDuplicatesAFrame) {
   // which every worker has found again.
   EXPECT_THAT(Field(json, "master-restart", "client_error"),
               HasSubstr("UNAVAILABLE"));
+  EXPECT_THAT(Field(json, "master-restart", "client_error"),
+              HasSubstr("to resume, stream again with --skip_frames="));
   EXPECT_EQ(Number(json, "master-restart", "masks"), 40);
   EXPECT_GT(Number(json, "master-restart", "reregistration_ms"), 0);
   // Without workers, frames past the queue's bound are refused, each with
