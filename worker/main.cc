@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -40,6 +41,13 @@ ABSL_FLAG(std::string, device, "cpu", "cpu | cuda | cuda:N");
 ABSL_FLAG(int, threads, 0, "inference threads (0: every core)");
 ABSL_FLAG(std::string, name, "", "worker id (default: hostname-pid)");
 ABSL_FLAG(int, max_in_flight, 2, "regions to keep queued at this worker");
+ABSL_FLAG(int, max_batch, 1,
+          "regions segmented in one forward pass at most (a GPU worker's "
+          "batch; regions of one size go together); the worker asks the "
+          "master for at least twice this many in flight");
+ABSL_FLAG(int, max_wait_us, 2000,
+          "with --max_batch > 1: how long the first waiting region may wait "
+          "for others to fill its batch, microseconds");
 ABSL_FLAG(std::string, probe_size, "512x288",
           "region size used to measure this worker's speed at start, WxH");
 ABSL_FLAG(std::string, max_region_size, "8192x8192",
@@ -130,6 +138,11 @@ int Run() {
       absl::GetFlag(FLAGS_threads) < 0) {
     return Fail("--max_in_flight must be >= 1 and --threads >= 0");
   }
+  if (absl::GetFlag(FLAGS_max_batch) < 1 ||
+      absl::GetFlag(FLAGS_max_batch) > 256 ||
+      absl::GetFlag(FLAGS_max_wait_us) < 0) {
+    return Fail("--max_batch must be within 1..256 and --max_wait_us >= 0");
+  }
   SegmenterOptions segmenter_options;
   segmenter_options.backend = absl::GetFlag(FLAGS_backend);
   segmenter_options.model_path = absl::GetFlag(FLAGS_model);
@@ -180,7 +193,11 @@ int Run() {
   options.worker_id = absl::GetFlag(FLAGS_name).empty()
                           ? DefaultName()
                           : absl::GetFlag(FLAGS_name);
-  options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  options.max_batch = absl::GetFlag(FLAGS_max_batch);
+  options.max_batch_wait = absl::Microseconds(absl::GetFlag(FLAGS_max_wait_us));
+  // Enough in flight to fill a batch while the previous one runs.
+  options.max_in_flight =
+      std::max(absl::GetFlag(FLAGS_max_in_flight), 2 * options.max_batch);
   options.regions_per_second = *speed;
   options.limits = {max_region->width, max_region->height};
   options.key_capacity = absl::GetFlag(FLAGS_key_capacity);
@@ -197,7 +214,12 @@ int Run() {
              << (flow_path ? (*flow)->name() + " + " + dn->spec().name()
                            : std::string("off"))
              << "; master " << options.master << " in "
-             << DescribeTls(options.tls, TlsSide::kPeer);
+             << DescribeTls(options.tls, TlsSide::kPeer)
+             << (options.max_batch > 1
+                     ? absl::StrFormat("; batches of up to %d regions, "
+                                       "%d in flight",
+                                       options.max_batch, options.max_in_flight)
+                     : std::string());
   SetLogProgramName("tessera-worker " + options.worker_id);
 
   MasterConnection connection(options, **segmenter, flow_path.get());

@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_format.h"
 #include "common/auth_token.h"
-#include "common/executor.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/tls.h"
@@ -15,6 +14,7 @@
 #include "common/wire.h"
 #include "tessera/v1/tessera.grpc.pb.h"
 #include "worker/region_processor.h"
+#include "worker/task_batcher.h"
 
 namespace tessera::worker {
 
@@ -282,7 +282,15 @@ void MasterConnection::Serve(Session& session) {
   // link) never waits for the network.
   RegionProcessor processor(segmenter_, options_.limits, flow_path_,
                             options_.key_capacity);
-  Executor inference(1);
+  TaskBatcher<std::shared_ptr<v1::RegionTask>> queue(options_.max_batch,
+                                                     options_.max_batch_wait);
+  std::thread inference([&] {
+    while (true) {
+      std::vector<std::shared_ptr<v1::RegionTask>> batch = queue.NextBatch();
+      if (batch.empty()) return;
+      RunBatch(session, processor, batch);
+    }
+  });
   absl::Mutex heartbeat_mu;
   bool heartbeat_stop = false;
   std::thread heartbeat([&] {
@@ -297,33 +305,15 @@ void MasterConnection::Serve(Session& session) {
         }
       }
       beat.mutable_heartbeat()->set_in_flight(
-          static_cast<int>(inference.pending()));
+          static_cast<int>(queue.pending()));
       if (!session.Write(beat)) return;
     }
   });
 
   while (session.Read(&message)) {
     if (!message.has_task()) continue;
-    auto task =
-        std::make_shared<v1::RegionTask>(std::move(*message.mutable_task()));
-    inference.Submit([this, &session, &processor, task] {
-      if (session.closed()) return;  // the master has requeued it already
-      absl::StatusOr<RegionTaskIn> in = TaskFromProto(*task);
-      const uint64_t evicted = processor.keys().evictions();
-      absl::StatusOr<RegionResultOut> out =
-          in.ok() ? processor.Process(*in) : in.status();
-      // Once, then every 1000: evictions cost segmentations.
-      if (const uint64_t now = processor.keys().evictions();
-          now != evicted && (evicted == 0 || now / 1000 != evicted / 1000)) {
-        TLOG(WARNING) << "local key buffer full ("
-                      << processor.keys().capacity() << " regions): " << now
-                      << " keys evicted so far; their regions are segmented "
-                         "when next asked; raise --key_capacity";
-      }
-      Count(out, processor.keys().evictions() - evicted);
-      session.Write(out.ok() ? ResultMessage(*out)
-                             : FailureMessage(task->task_id(), out.status()));
-    });
+    queue.Push(
+        std::make_shared<v1::RegionTask>(std::move(*message.mutable_task())));
   }
   {
     absl::MutexLock lock(&heartbeat_mu);
@@ -335,8 +325,43 @@ void MasterConnection::Serve(Session& session) {
     counters_.connected = false;
   }
   // Tasks still queued belong to a dead link (the master requeues them):
-  // let ~Executor skip them rather than compute results nobody reads.
+  // drop them rather than compute results nobody reads.
+  queue.Close();
+  inference.join();
   session.StopWrites();
+}
+
+void MasterConnection::RunBatch(
+    Session& session, RegionProcessor& processor,
+    const std::vector<std::shared_ptr<v1::RegionTask>>& batch) {
+  if (session.closed()) return;  // the master has requeued them already
+  std::vector<absl::StatusOr<RegionTaskIn>> ins;
+  std::vector<const RegionTaskIn*> valid;
+  ins.reserve(batch.size());
+  for (const auto& task : batch) {
+    ins.push_back(TaskFromProto(*task));
+    if (ins.back().ok()) valid.push_back(&*ins.back());
+  }
+  const uint64_t evicted = processor.keys().evictions();
+  std::vector<absl::StatusOr<RegionResultOut>> outs =
+      processor.ProcessBatch(valid);
+  // Once, then every 1000: evictions cost segmentations.
+  if (const uint64_t now = processor.keys().evictions();
+      now != evicted && (evicted == 0 || now / 1000 != evicted / 1000)) {
+    TLOG(WARNING) << "local key buffer full (" << processor.keys().capacity()
+                  << " regions): " << now
+                  << " keys evicted so far; their regions are segmented "
+                     "when next asked; raise --key_capacity";
+  }
+  size_t next = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const absl::StatusOr<RegionResultOut> out =
+        ins[i].ok() ? std::move(outs[next++])
+                    : absl::StatusOr<RegionResultOut>(ins[i].status());
+    Count(out, i == 0 ? processor.keys().evictions() - evicted : 0);
+    session.Write(out.ok() ? ResultMessage(*out)
+                           : FailureMessage(batch[i]->task_id(), out.status()));
+  }
 }
 
 }  // namespace tessera::worker

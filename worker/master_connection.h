@@ -11,11 +11,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/image_codec.h"
 #include "common/tls.h"
+#include "tessera/v1/tessera.pb.h"
 #include "worker/flow_path.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
@@ -27,6 +29,10 @@ struct ConnectionOptions {
   std::string master = "localhost:7600";
   std::string worker_id;
   int max_in_flight = 2;
+  // Tasks segmented together (worker/task_batcher.h): up to max_batch,
+  // waiting at most max_batch_wait for more once one is there.
+  int max_batch = 1;
+  absl::Duration max_batch_wait = absl::Microseconds(2000);
   double regions_per_second = 1;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration initial_backoff = absl::Milliseconds(250);
@@ -56,6 +62,9 @@ class MasterConnection {
   class Session;
   // One connection's life: returns when it ends.
   void Serve(Session& session);
+  // Runs tasks taken together through the processor and answers each.
+  void RunBatch(Session& session, RegionProcessor& processor,
+                const std::vector<std::shared_ptr<v1::RegionTask>>& batch);
   void SleepUnlessStopped(absl::Duration duration);
   // One region answered, and the keys the buffer dropped meanwhile.
   void Count(const absl::StatusOr<RegionResultOut>& out, uint64_t evictions);

@@ -24,8 +24,80 @@ RegionProcessor::RegionProcessor(Segmenter& segmenter, DecodeLimits limits,
 
 absl::StatusOr<RegionResultOut> RegionProcessor::Process(
     const RegionTaskIn& task) {
-  const auto start = std::chrono::steady_clock::now();
-  RegionTimings timings;
+  return std::move(ProcessBatch({&task}).front());
+}
+
+std::vector<absl::StatusOr<RegionResultOut>> RegionProcessor::ProcessBatch(
+    const std::vector<const RegionTaskIn*>& tasks) {
+  std::vector<absl::StatusOr<RegionResultOut>> results(
+      tasks.size(), absl::UnknownError("not processed"));
+  std::vector<ToSegment> to_segment;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    // A later frame of a region waiting to be segmented must see the key
+    // that segmentation makes, as it would one task at a time.
+    for (const ToSegment& pending : to_segment) {
+      const RegionTaskIn& waiting = *tasks[pending.index];
+      if (waiting.region == tasks[i]->region &&
+          waiting.stream == tasks[i]->stream) {
+        SegmentAll(tasks, to_segment, results);
+        break;
+      }
+    }
+    absl::StatusOr<std::optional<ToSegment>> prepared =
+        Prepare(*tasks[i], results[i]);
+    if (!prepared.ok()) {
+      results[i] = prepared.status();
+    } else if (*prepared) {
+      (*prepared)->index = i;
+      to_segment.push_back(*std::move(*prepared));
+    }
+  }
+  SegmentAll(tasks, to_segment, results);
+  return results;
+}
+
+void RegionProcessor::SegmentAll(
+    const std::vector<const RegionTaskIn*>& tasks,
+    std::vector<ToSegment>& to_segment,
+    std::vector<absl::StatusOr<RegionResultOut>>& results) {
+  if (to_segment.empty()) return;
+  std::vector<const Image*> images;
+  bool any_confidence = false;
+  for (const ToSegment& pending : to_segment) {
+    images.push_back(&pending.region);
+    any_confidence |= pending.with_confidence;
+  }
+  const auto segmentation_start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<Segmentation>> segmentations =
+      segmenter_.SegmentBatch(images, any_confidence);
+  // A batch's regions share its time equally.
+  const double segmentation_ms =
+      MillisecondsSince(segmentation_start) / to_segment.size();
+  for (size_t k = 0; k < to_segment.size(); ++k) {
+    ToSegment& pending = to_segment[k];
+    absl::StatusOr<RegionResultOut>& result = results[pending.index];
+    if (!segmentations.ok()) {
+      result = segmentations.status();
+      continue;
+    }
+    pending.timings.segmentation_ms = segmentation_ms;
+    result =
+        Finish(*tasks[pending.index], pending, std::move((*segmentations)[k]));
+    // Alone, a region's compute time is its wall time in here; in a batch,
+    // its own steps plus its share of the batch's forward pass.
+    if (result.ok()) {
+      result->compute_ms = tasks.size() == 1 ? MillisecondsSince(pending.start)
+                                             : result->timings.total_ms();
+    }
+  }
+  to_segment.clear();
+}
+
+absl::StatusOr<std::optional<RegionProcessor::ToSegment>>
+RegionProcessor::Prepare(const RegionTaskIn& task,
+                         absl::StatusOr<RegionResultOut>& warped) {
+  ToSegment pending;
+  pending.start = std::chrono::steady_clock::now();
   ImageExpectation expect = task.declared;
   expect.channels = 3;
   absl::StatusOr<Image> region =
@@ -41,43 +113,45 @@ absl::StatusOr<RegionResultOut> RegionProcessor::Process(
       return installed;
     }
   }
-  timings.decode_ms = MillisecondsSince(start);
-  absl::StatusOr<FlowAttempt> attempt = TryFlowPath(task, *region, timings);
+  pending.timings.decode_ms = MillisecondsSince(pending.start);
+  absl::StatusOr<FlowAttempt> attempt =
+      TryFlowPath(task, *region, pending.timings);
   if (!attempt.ok()) return attempt.status();
   if (attempt->warped) {
     RegionResultOut out = *std::move(attempt->warped);
-    out.timings.decode_ms = timings.decode_ms;
-    out.timings.flow_ms = timings.flow_ms;
-    out.timings.decision_ms = timings.decision_ms;
-    out.compute_ms = MillisecondsSince(start);
-    return out;
+    out.timings.decode_ms = pending.timings.decode_ms;
+    out.timings.flow_ms = pending.timings.flow_ms;
+    out.timings.decision_ms = pending.timings.decision_ms;
+    out.compute_ms = MillisecondsSince(pending.start);
+    warped = std::move(out);
+    return std::nullopt;
   }
+  pending.region = *std::move(region);
+  pending.score = attempt->score;
+  pending.keep_key = task.policy.keep_key && flow_path_ != nullptr;
+  pending.with_confidence = task.want_confidence || pending.keep_key;
+  return pending;
+}
 
-  const bool keep_key = task.policy.keep_key && flow_path_ != nullptr;
-  const bool with_confidence = task.want_confidence || keep_key;
-  const auto segmentation_start = std::chrono::steady_clock::now();
-  absl::StatusOr<Segmentation> segmentation =
-      segmenter_.Segment(*region, with_confidence);
-  if (!segmentation.ok()) return segmentation.status();
-  timings.segmentation_ms = MillisecondsSince(segmentation_start);
+absl::StatusOr<RegionResultOut> RegionProcessor::Finish(
+    const RegionTaskIn& task, ToSegment& pending, Segmentation segmentation) {
   RegionResultOut out;
-  out.timings = timings;
-  out.score = attempt->score;
+  out.timings = pending.timings;
+  out.score = pending.score;
   if (absl::Status encoded =
-          Encode(task, segmentation->labels, segmentation->confidence,
-                 with_confidence, out);
+          Encode(task, segmentation.labels, segmentation.confidence,
+                 pending.with_confidence, out);
       !encoded.ok()) {
     return encoded;
   }
-  if (keep_key) {
+  if (pending.keep_key) {
     auto key = std::make_shared<KeyFrame>();
     key->frame_index = task.frame_index;
-    key->image = *std::move(region);
-    key->labels = std::move(segmentation->labels);
-    key->confidence = std::move(segmentation->confidence);
+    key->image = std::move(pending.region);
+    key->labels = std::move(segmentation.labels);
+    key->confidence = std::move(segmentation.confidence);
     keys_.Offer(task.stream, task.region, std::move(key));
   }
-  out.compute_ms = MillisecondsSince(start);
   return out;
 }
 

@@ -8,10 +8,12 @@
 #ifndef TESSERA_WORKER_REGION_PROCESSOR_H_
 #define TESSERA_WORKER_REGION_PROCESSOR_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/image_codec.h"
@@ -81,11 +83,41 @@ class RegionProcessor {
   // INVALID_ARGUMENT / RESOURCE_EXHAUSTED for bad pixels (the region's or a
   // forwarded key's, from the decoder), INTERNAL when a network fails.
   absl::StatusOr<RegionResultOut> Process(const RegionTaskIn& task);
+  // The same for several tasks, in order: each is decoded and offered the
+  // flow path on its own, then the regions left to segment go to the
+  // segmenter together (Segmenter::SegmentBatch). Each task gets the same
+  // result as Process would give it; one bad task fails only itself.
+  std::vector<absl::StatusOr<RegionResultOut>> ProcessBatch(
+      const std::vector<const RegionTaskIn*>& tasks);
 
   bool has_flow_path() const { return flow_path_ != nullptr; }
   LocalKeyBuffer& keys() { return keys_; }
 
  private:
+  // A decoded region the flow path did not take, waiting for segmentation.
+  struct ToSegment {
+    size_t index = 0;  // in the batch
+    std::chrono::steady_clock::time_point start;
+    Image region;
+    RegionTimings timings;
+    float score = -1;
+    bool keep_key = false;
+    bool with_confidence = false;
+  };
+  // Decodes the task's region (and key) and tries the flow path: a warped
+  // result goes to `warped` and nothing is returned; else the region to
+  // segment.
+  absl::StatusOr<std::optional<ToSegment>> Prepare(
+      const RegionTaskIn& task, absl::StatusOr<RegionResultOut>& warped);
+  // Segments every region of `to_segment` in one SegmentBatch call and
+  // finishes their tasks' results; empties it.
+  void SegmentAll(const std::vector<const RegionTaskIn*>& tasks,
+                  std::vector<ToSegment>& to_segment,
+                  std::vector<absl::StatusOr<RegionResultOut>>& results);
+  // Encodes a segmented region's result and keeps it as the region's key.
+  absl::StatusOr<RegionResultOut> Finish(const RegionTaskIn& task,
+                                         ToSegment& pending,
+                                         Segmentation segmentation);
   absl::Status InstallKey(const RegionTaskIn& task, Size region);
   struct FlowAttempt {
     // The flow path's result when the region's key may be used and the

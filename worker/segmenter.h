@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/image.h"
@@ -28,6 +29,11 @@ class Segmenter {
   // `image` is RGB. Not thread-safe: one call at a time per instance.
   virtual absl::StatusOr<Segmentation> Segment(const Image& image,
                                                bool want_confidence) = 0;
+  // Several regions at once, in order: a backend that can runs regions of
+  // the same size as one forward pass (a batch); this default segments
+  // them one by one. The first failure fails the batch.
+  virtual absl::StatusOr<std::vector<Segmentation>> SegmentBatch(
+      const std::vector<const Image*>& images, bool want_confidence);
   virtual std::string model_name() const = 0;
   virtual std::string device() const = 0;
   virtual int num_classes() const = 0;

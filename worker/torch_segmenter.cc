@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "worker/model_card.h"
@@ -60,18 +61,52 @@ class TorchSegmenter : public Segmenter {
 
   absl::StatusOr<Segmentation> Segment(const Image& image,
                                        bool want_confidence) override {
-    if (image.channels != 3 || image.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("segmenter needs an RGB image, got %dx%dx%d",
-                          image.width, image.height, image.channels));
+    absl::StatusOr<std::vector<Segmentation>> one =
+        SegmentBatch({&image}, want_confidence);
+    if (!one.ok()) return one.status();
+    return std::move(one->front());
+  }
+
+  // Regions of one size go through the network together; the others in
+  // their own passes. Nothing is padded to a common size, so each region's
+  // labels are exactly those of segmenting it alone.
+  absl::StatusOr<std::vector<Segmentation>> SegmentBatch(
+      const std::vector<const Image*>& images, bool want_confidence) override {
+    for (const Image* image : images) {
+      if (image->channels != 3 || image->empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("segmenter needs an RGB image, got %dx%dx%d",
+                            image->width, image->height, image->channels));
+      }
     }
-    try {
-      return Run(image, want_confidence);
-    } catch (const std::exception& e) {
-      return absl::InternalError(
-          absl::StrFormat("model %s failed on a %dx%d region: %s", card_.name(),
-                          image.width, image.height, FirstLine(e.what())));
+    std::vector<Segmentation> out(images.size());
+    std::vector<bool> done(images.size(), false);
+    for (size_t first = 0; first < images.size(); ++first) {
+      if (done[first]) continue;
+      std::vector<size_t> group;
+      for (size_t i = first; i < images.size(); ++i) {
+        if (!done[i] && images[i]->size() == images[first]->size()) {
+          group.push_back(i);
+          done[i] = true;
+        }
+      }
+      const Size size = images[first]->size();
+      try {
+        std::vector<const Image*> same;
+        for (size_t i : group) same.push_back(images[i]);
+        absl::StatusOr<std::vector<Segmentation>> results =
+            Run(same, want_confidence);
+        if (!results.ok()) return results.status();
+        for (size_t k = 0; k < group.size(); ++k) {
+          out[group[k]] = std::move((*results)[k]);
+        }
+      } catch (const std::exception& e) {
+        return absl::InternalError(absl::StrFormat(
+            "model %s failed on %d %dx%d region(s): %s", card_.name(),
+            group.size(), size.width, size.height, FirstLine(e.what())));
+      }
     }
+    return out;
   }
 
   // Runs the network on `input` (NCHW float, normalised) and returns scores.
@@ -95,13 +130,25 @@ class TorchSegmenter : public Segmenter {
   }
 
  private:
-  absl::StatusOr<Segmentation> Run(const Image& image, bool want_confidence) {
+  // `images` all have one size. Throws what LibTorch throws.
+  absl::StatusOr<std::vector<Segmentation>> Run(
+      const std::vector<const Image*>& images, bool want_confidence) {
     c10::InferenceMode inference;
-    const int height = image.height;
-    const int width = image.width;
-    torch::Tensor pixels =
-        torch::from_blob(const_cast<uint8_t*>(image.pixels.data()),
-                         {1, height, width, 3}, torch::kUInt8);
+    const int height = images.front()->height;
+    const int width = images.front()->width;
+    const int count = static_cast<int>(images.size());
+    torch::Tensor pixels;
+    if (count == 1) {
+      pixels = torch::from_blob(const_cast<uint8_t*>(images[0]->pixels.data()),
+                                {1, height, width, 3}, torch::kUInt8);
+    } else {
+      pixels = torch::empty({count, height, width, 3}, torch::kUInt8);
+      const size_t bytes = images[0]->pixels.size();
+      for (int i = 0; i < count; ++i) {
+        std::memcpy(pixels.data_ptr<uint8_t>() + i * bytes,
+                    images[i]->pixels.data(), bytes);
+      }
+    }
     torch::Tensor input = Normalise(pixels);
     const bool fixed = card_.input_width() > 0;
     int padded_h = height;
@@ -131,25 +178,31 @@ class TorchSegmenter : public Segmenter {
     }
     // One reduction gives both the winning class and its score.
     auto [best, classes] = logits.max(1);
-    Segmentation out;
-    out.labels = LabelMap::Create(width, height, 1);
     torch::Tensor labels =
         classes.to(torch::kUInt8).to(torch::kCPU).contiguous();
-    std::memcpy(out.labels.pixels.data(), labels.data_ptr<uint8_t>(),
-                out.labels.pixels.size());
+    torch::Tensor confidence;
     if (want_confidence) {
       // Winning probability = exp(best - logsumexp), without a softmax of
       // every class.
-      torch::Tensor confidence = (best - logits.logsumexp(1))
-                                     .exp_()
-                                     .mul_(255)
-                                     .round_()
-                                     .to(torch::kUInt8)
-                                     .to(torch::kCPU)
-                                     .contiguous();
-      out.confidence = Image::Create(width, height, 1);
-      std::memcpy(out.confidence.pixels.data(), confidence.data_ptr<uint8_t>(),
-                  out.confidence.pixels.size());
+      confidence = (best - logits.logsumexp(1))
+                       .exp_()
+                       .mul_(255)
+                       .round_()
+                       .to(torch::kUInt8)
+                       .to(torch::kCPU)
+                       .contiguous();
+    }
+    const size_t plane = static_cast<size_t>(width) * height;
+    std::vector<Segmentation> out(count);
+    for (int i = 0; i < count; ++i) {
+      out[i].labels = LabelMap::Create(width, height, 1);
+      std::memcpy(out[i].labels.pixels.data(),
+                  labels.data_ptr<uint8_t>() + i * plane, plane);
+      if (want_confidence) {
+        out[i].confidence = Image::Create(width, height, 1);
+        std::memcpy(out[i].confidence.pixels.data(),
+                    confidence.data_ptr<uint8_t>() + i * plane, plane);
+      }
     }
     return out;
   }

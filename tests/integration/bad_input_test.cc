@@ -291,6 +291,8 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       {{TESSERA_MASTER_BINARY, "--stitch=best"}, "--stitch=best"},
       {{TESSERA_MASTER_BINARY, "--max_queued_frames=0"}, "--max_queued_frames"},
       {{TESSERA_WORKER_BINARY, "--max_in_flight=0"}, "--max_in_flight"},
+      {{TESSERA_WORKER_BINARY, "--max_batch=0"},
+       "--max_batch must be within 1..256"},
       {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/missing.pt"},
        "missing.card.json does not exist"},
       {{TESSERA_WORKER_BINARY, "--model=" + broken},

@@ -389,6 +389,42 @@ TEST_F(ClusterTest, ThreeWorkersGiveTheSameMasksAndShareTheWork) {
   EXPECT_EQ(total, 4 * kFrames);
 }
 
+// A worker batching regions (--max_batch) answers every region of every
+// frame with the labels one-at-a-time segmentation gives (up to fp32
+// rounding in the batched forward pass).
+TEST_F(ClusterTest, ABatchingWorkerGivesTheSameMasks) {
+  LocalCluster cluster({.workers = 1,
+                        .model = *model_,
+                        .master_flags = GridFlags(),
+                        .worker_flags = {"--max_batch=4", "--max_wait_us=5000"},
+                        .name = "batch"});
+  ASSERT_TRUE(cluster.Start()) << cluster.master().log();
+  const std::string out = TempDir() + "/out-batch";
+  client::StreamClientOptions options;
+  options.master = cluster.address();
+  options.source = *frames_dir_;
+  options.output = out;
+  options.overlay = "none";
+  options.progress = false;
+  absl::StatusOr<client::StreamSummary> summary = client::RunStream(options);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_EQ(summary->masks, kFrames);
+  size_t differ = 0;
+  for (int t = 0; t < kFrames; ++t) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/labels/%06d.png", t);
+    absl::StatusOr<Image> mask =
+        DecodeImage(ReadFile(out + name), Encoding::kPng, {.channels = 1});
+    ASSERT_TRUE(mask.ok()) << name << ": " << mask.status();
+    ASSERT_EQ(mask->pixels.size(), (*expected_)[t].pixels.size());
+    for (size_t p = 0; p < mask->pixels.size(); ++p) {
+      differ += mask->pixels[p] != (*expected_)[t].pixels[p];
+    }
+  }
+  EXPECT_LE(differ, static_cast<size_t>(kFrames * kWidth * kHeight) / 1000);
+  EXPECT_THAT(cluster.worker(0).log(), HasSubstr("batches of up to 4"));
+}
+
 TEST_F(ClusterTest, KillingAWorkerMidStreamLosesNoFrame) {
   LocalCluster cluster({.workers = 3,
                         .model = *model_,

@@ -195,7 +195,6 @@ TEST_F(FlowPathProcessorTest, TimesEveryStepOfBothPaths) {
   EXPECT_EQ(s.flow_ms, 0) << "frame 0 has no key: no flow";
   EXPECT_EQ(s.decision_ms, 0);
   EXPECT_LE(s.total_ms(), segmented->compute_ms + 1e-6);
-  EXPECT_GT(s.total_ms(), 0.8 * segmented->compute_ms);
 
   absl::StatusOr<RegionResultOut> warped =
       Run(processor, 1, Texture(96, 64, 1), kAnyScore);
@@ -217,6 +216,56 @@ TEST_F(FlowPathProcessorTest, TimesEveryStepOfBothPaths) {
   EXPECT_FALSE(both->flow_path);
   EXPECT_GT(both->timings.flow_ms, 0);
   EXPECT_GT(both->timings.segmentation_ms, 0);
+}
+
+// A batch gives every task what it gets one at a time, including a later
+// frame of a region whose earlier frame is segmented in the same batch.
+TEST_F(FlowPathProcessorTest, ABatchGivesEachTaskItsOwnResult) {
+  RegionPolicyIn policy = kAnyScore;
+  policy.max_key_age = 3;  // every fourth frame of a region is segmented
+  std::vector<std::string> pixels;
+  std::vector<RegionTaskIn> tasks;
+  for (uint64_t frame = 0; frame < 9; ++frame) {
+    for (int region = 1; region <= 2; ++region) {
+      const Image image = Texture(96, 64, static_cast<int>(frame) * region);
+      pixels.emplace_back(image.pixels.begin(), image.pixels.end());
+    }
+  }
+  for (size_t i = 0; i < pixels.size(); ++i) {
+    tasks.push_back({.task = i + 1,
+                     .stream = "cam",
+                     .region = static_cast<int>(i % 2) + 1,
+                     .frame_index = i / 2,
+                     .image_bytes = pixels[i],
+                     .encoding = Encoding::kRaw,
+                     .declared = {96, 64, 3},
+                     .policy = policy});
+  }
+  RegionProcessor one_by_one(*segmenter_, {}, path_.get());
+  RegionProcessor batched(*segmenter_, {}, path_.get());
+  std::vector<absl::StatusOr<RegionResultOut>> together;
+  for (size_t first = 0; first < tasks.size(); first += 5) {
+    std::vector<const RegionTaskIn*> batch;
+    for (size_t i = first; i < std::min(tasks.size(), first + 5); ++i) {
+      batch.push_back(&tasks[i]);
+    }
+    for (auto& out : batched.ProcessBatch(batch)) {
+      together.push_back(std::move(out));
+    }
+  }
+  ASSERT_EQ(together.size(), tasks.size());
+  int warped = 0;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    absl::StatusOr<RegionResultOut> alone = one_by_one.Process(tasks[i]);
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    ASSERT_TRUE(together[i].ok()) << together[i].status();
+    EXPECT_EQ(together[i]->task, alone->task);
+    EXPECT_EQ(together[i]->flow_path, alone->flow_path) << "task " << i;
+    EXPECT_EQ(together[i]->key_frame_index, alone->key_frame_index);
+    EXPECT_EQ(together[i]->labels, alone->labels) << "task " << i;
+    warped += alone->flow_path;
+  }
+  EXPECT_EQ(warped, 12) << "frames 1-3 and 5-7 of both regions";
 }
 
 TEST_F(FlowPathProcessorTest, NeverWarpsAnOlderFrameFromANewerKey) {

@@ -125,6 +125,42 @@ TEST_F(SegmenterTest, StridedModelsAreUpsampledToTheRegion) {
   EXPECT_EQ(out->labels.height, 21);
 }
 
+// A GPU worker's batches: regions of one size share a forward pass, and
+// every region gets the labels and confidence it gets alone (up to fp32
+// rounding: a batched convolution may sum in another order).
+TEST_F(SegmenterTest, ABatchGivesEachRegionItsOwnLabels) {
+  for (const char* model : {"random.pt", "strided.pt"}) {
+    std::unique_ptr<Segmenter> segmenter = Load(TempPath(model));
+    ASSERT_NE(segmenter, nullptr);
+    const std::vector<Image> regions = {
+        TestFrame(64, 48, 1), TestFrame(64, 48, 2), TestFrame(40, 56, 3),
+        TestFrame(64, 48, 4), TestFrame(40, 56, 5)};
+    std::vector<const Image*> batch;
+    for (const Image& region : regions) batch.push_back(&region);
+    absl::StatusOr<std::vector<Segmentation>> together =
+        segmenter->SegmentBatch(batch, /*want_confidence=*/true);
+    ASSERT_TRUE(together.ok()) << together.status();
+    ASSERT_EQ(together->size(), regions.size());
+    for (size_t i = 0; i < regions.size(); ++i) {
+      absl::StatusOr<Segmentation> alone = segmenter->Segment(regions[i], true);
+      ASSERT_TRUE(alone.ok()) << alone.status();
+      const std::vector<uint8_t>& labels = (*together)[i].labels.pixels;
+      const std::vector<uint8_t>& confidence = (*together)[i].confidence.pixels;
+      ASSERT_EQ(labels.size(), alone->labels.pixels.size());
+      ASSERT_EQ(confidence.size(), alone->confidence.pixels.size());
+      size_t differ = 0;
+      int worst = 0;
+      for (size_t p = 0; p < labels.size(); ++p) {
+        differ += labels[p] != alone->labels.pixels[p];
+        worst = std::max(worst,
+                         std::abs(confidence[p] - alone->confidence.pixels[p]));
+      }
+      EXPECT_LE(differ, labels.size() / 1000) << model << " region " << i;
+      EXPECT_LE(worst, 1) << model << " region " << i;
+    }
+  }
+}
+
 TEST_F(SegmenterTest, RefusesACardThatDisagreesWithTheNetwork) {
   const std::string model = TempPath("random.pt");
   std::ofstream(TempPath("seven.card.json")) << R"({"name": "x",
