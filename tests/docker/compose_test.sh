@@ -6,9 +6,14 @@
 #   3. `compose up` with 3 workers, streams the clip from outside the
 #      containers and checks every mask equals the reference;
 #   4. kills one worker container mid-stream: no frame lost, none changed;
-#   5. scales to 1 worker mid-stream, then to 4: same checks, and 4 workers
+#   5. disconnects one worker container from the network mid-stream: no
+#      frame lost, none changed, and how long the stream stalled;
+#   6. scales to 1 worker mid-stream, then to 4: same checks, and 4 workers
 #      really take regions;
-#   6. deploys the same file to a single-node swarm (docker stack deploy),
+#   7. the TLS overlay (deploy/docker-compose.tls.yml) with a throwaway CA:
+#      workers get in with their certificate, a TLS client gets the same
+#      masks, a plain-text client gets nothing;
+#   8. deploys the same file to a single-node swarm (docker stack deploy),
 #      streams, checks the masks, scales the workers.
 # Skips, loudly, only where no Docker engine or compose tool exists.
 #
@@ -90,23 +95,56 @@ live_page="$(curl -fsS "http://127.0.0.1:$http_port/live")" || fail "no /live pa
 curl -fsS -o "$work/live.png" "http://127.0.0.1:$http_port/live/1.png" ||
   fail "/live/1.png is not served"
 
+# The id of a running worker container (docker ps, not docker-compose ps:
+# it is quick, and lists only running containers).
+running_worker() {
+  docker ps -q --filter "label=com.docker.compose.project=$project" \
+    --filter "label=com.docker.compose.service=worker" | sed -n 1p
+}
+
+# Fails unless the fault came while the stream still had frames to go.
+expect_mid_stream() {
+  local dir="$1" done
+  done="$(count_masks "$dir")"
+  ((done < frames)) || fail "the fault came after the stream ended ($done masks)"
+  echo "$done of $frames masks were out at the fault"
+}
+
 step "killing a worker container mid-stream"
-stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/killed" --rate=15 &
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/killed" --rate=10 &
 streamer=$!
-wait_for_masks "$work/killed" 12
-# No "| head" here: under pipefail, docker-compose dying of SIGPIPE would end the test.
-workers=($(dc ps -q worker))
-victim="${workers[0]}"
+wait_for_masks "$work/killed" 10
+victim="$(running_worker)"
 docker kill "$victim" >/dev/null
-echo "killed worker container ${victim:0:12} after $(count_masks "$work/killed") masks"
+expect_mid_stream "$work/killed"
+echo "killed worker container ${victim:0:12}"
 wait "$streamer" || fail "the stream failed after a worker was killed"
 expect_same_masks "$work/ref" "$work/killed" $frames
 echo "no frame lost, none changed"
 
-step "scaling down to 1 worker mid-stream"
-stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/down" --rate=15 &
+step "cutting a worker's network mid-stream"
+dc up -d --no-recreate --scale worker=3 >"$work/cut-up.log" 2>&1 || { cat "$work/cut-up.log"; fail "scale back to 3 failed"; }
+wait_for_workers 3
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/cut" --rate=10 \
+  --summary_json="$work/cut.json" &
 streamer=$!
-wait_for_masks "$work/down" 12
+wait_for_masks "$work/cut" 10
+cut="$(running_worker)"
+network="$(docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}}{{end}}' "$cut")"
+docker network disconnect "$network" "$cut"
+expect_mid_stream "$work/cut"
+echo "disconnected worker container ${cut:0:12} from $network"
+wait "$streamer" || fail "the stream failed after a worker's network was cut"
+expect_same_masks "$work/ref" "$work/cut" $frames
+stall="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["longest_stall_ms"]))' "$work/cut.json")"
+echo "no frame lost, none changed; the stream stalled for at most $stall ms (until the master dropped the silent worker: worker_silence_ms in deploy/tessera.conf)"
+docker network connect "$network" "$cut"
+
+step "scaling down to 1 worker mid-stream"
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/down" --rate=10 &
+streamer=$!
+wait_for_masks "$work/down" 10
+expect_mid_stream "$work/down"
 dc up -d --no-recreate --scale worker=1 >"$work/down.log" 2>&1 || { cat "$work/down.log"; fail "scale to 1 failed"; }
 wait "$streamer" || fail "the stream failed while scaling down"
 expect_same_masks "$work/ref" "$work/down" $frames
@@ -122,6 +160,20 @@ expect_same_masks "$work/ref" "$work/four" $frames
 busy="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["regions_per_worker"]))' "$work/four.json")"
 ((busy == 4)) || fail "expected 4 workers to take regions, $busy did"
 echo "4 workers took regions; all masks equal"
+
+step "the TLS overlay: TLS for clients, mutual TLS for workers"
+dc down -v --remove-orphans >/dev/null 2>&1
+bash deploy/make-certs.sh "$work/certs" >/dev/null
+export TESSERA_CERTS_DIR="$work/certs"
+dtls() { dc -f deploy/docker-compose.tls.yml "$@"; }
+dtls up -d --scale worker=2 >"$work/tls-up.log" 2>&1 || { cat "$work/tls-up.log"; fail "compose up with TLS failed"; }
+wait_for_workers 2
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/tls" --tls_ca="$work/certs/ca.crt"
+expect_same_masks "$work/ref" "$work/tls" $frames
+if stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/plain" 2>/dev/null; then
+  fail "a plain-text client streamed to the TLS master"
+fi
+echo "2 workers joined with certificates; the TLS client's masks equal; a plain-text client got none"
 
 step "the same compose file on a single-node swarm"
 dc down -v --remove-orphans >/dev/null 2>&1
