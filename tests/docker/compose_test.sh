@@ -8,12 +8,16 @@
 #   4. kills one worker container mid-stream: no frame lost, none changed;
 #   5. disconnects one worker container from the network mid-stream: no
 #      frame lost, none changed, and how long the stream stalled;
-#   6. scales to 1 worker mid-stream, then to 4: same checks, and 4 workers
+#   6. freezes one worker container mid-stream (docker pause): same checks;
+#   7. stops every worker container for 8 s mid-stream: frames past the
+#      queue's bound are refused with UNAVAILABLE, every other frame's
+#      mask is unchanged, and none is lost;
+#   8. scales to 1 worker mid-stream, then to 4: same checks, and 4 workers
 #      really take regions;
-#   7. the TLS overlay (deploy/docker-compose.tls.yml) with a throwaway CA:
+#   9. the TLS overlay (deploy/docker-compose.tls.yml) with a throwaway CA:
 #      workers get in with their certificate, a TLS client gets the same
 #      masks, a plain-text client gets nothing;
-#   8. deploys the same file to a single-node swarm (docker stack deploy),
+#  10. deploys the same file to a single-node swarm (docker stack deploy),
 #      streams, checks the masks, scales the workers.
 # Skips, loudly, only where no Docker engine or compose tool exists.
 #
@@ -139,6 +143,46 @@ expect_same_masks "$work/ref" "$work/cut" $frames
 stall="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["longest_stall_ms"]))' "$work/cut.json")"
 echo "no frame lost, none changed; the stream stalled for at most $stall ms (until the master dropped the silent worker: worker_silence_ms in deploy/tessera.conf)"
 docker network connect "$network" "$cut"
+
+step "freezing a worker container mid-stream"
+wait_for_workers 3
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/frozen" --rate=10 \
+  --summary_json="$work/frozen.json" &
+streamer=$!
+wait_for_masks "$work/frozen" 10
+frozen="$(running_worker)"
+docker pause "$frozen" >/dev/null
+expect_mid_stream "$work/frozen"
+wait "$streamer" || fail "the stream failed while a worker was frozen"
+docker unpause "$frozen" >/dev/null
+expect_same_masks "$work/ref" "$work/frozen" $frames
+stall="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["longest_stall_ms"]))' "$work/frozen.json")"
+echo "no frame lost, none changed; the stream stalled for at most $stall ms"
+
+step "every worker gone for 8 s mid-stream"
+wait_for_workers 3
+# Not stream_clip: tessera-stream exits 3 when frames were refused.
+build/client/tessera-stream --master="127.0.0.1:$port" --source="$work/clip/frames" \
+  --output="$work/gone" --overlay=none --dvs=off --progress=false --rate=10 \
+  --summary_json="$work/gone.json" >"$work/gone.log" 2>&1 &
+streamer=$!
+wait_for_masks "$work/gone" 10
+dc stop -t 0 worker >"$work/gone-stop.log" 2>&1 || { cat "$work/gone-stop.log"; fail "stopping the workers failed"; }
+expect_mid_stream "$work/gone"
+sleep 8
+dc start worker >"$work/gone-start.log" 2>&1 || { cat "$work/gone-start.log"; fail "starting the workers failed"; }
+status=0
+wait "$streamer" || status=$?
+((status == 3)) || { tail -5 "$work/gone.log"; fail "tessera-stream exited $status, expected 3 (frames refused)"; }
+read -r masks refused < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["masks"], s["errors"])' "$work/gone.json")
+((masks + refused == frames)) || fail "$masks masks + $refused refused frames != $frames"
+((refused > 0)) || fail "no frame was refused while no worker was registered"
+for file in "$work/gone"/labels/*.png; do
+  cmp -s "$file" "$work/ref/labels/$(basename "$file")" || fail "$file differs from the reference"
+done
+grep -q "UNAVAILABLE" "$work/gone.log" || grep -q "no worker registered" "$work/gone.log" ||
+  fail "the refused frames did not say why"
+echo "$masks masks unchanged, $refused frames refused with UNAVAILABLE, none lost"
 
 step "scaling down to 1 worker mid-stream"
 stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/down" --rate=10 &
