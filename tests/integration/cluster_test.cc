@@ -86,11 +86,10 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
-  // Streams the test clip and checks every mask against the reference.
-  static void StreamAndCheck(LocalCluster& cluster, const std::string& out,
-                             client::StreamSummary* summary_out = nullptr,
-                             const std::string& auth_token = "",
-                             const TlsFiles& tls = {}) {
+  // Streams the test clip, writing its masks under `out`.
+  static absl::StatusOr<client::StreamSummary> StreamClip(
+      LocalCluster& cluster, const std::string& out,
+      const std::string& auth_token = "", const TlsFiles& tls = {}) {
     client::StreamClientOptions options;
     options.master = cluster.address();
     options.auth_token = auth_token;
@@ -99,7 +98,16 @@ class ClusterTest : public ::testing::Test {
     options.output = out;
     options.overlay = "none";
     options.progress = false;
-    absl::StatusOr<client::StreamSummary> summary = client::RunStream(options);
+    return client::RunStream(options);
+  }
+
+  // Streams the test clip and checks every mask against the reference.
+  static void StreamAndCheck(LocalCluster& cluster, const std::string& out,
+                             client::StreamSummary* summary_out = nullptr,
+                             const std::string& auth_token = "",
+                             const TlsFiles& tls = {}) {
+    absl::StatusOr<client::StreamSummary> summary =
+        StreamClip(cluster, out, auth_token, tls);
     ASSERT_TRUE(summary.ok()) << summary.status();
     EXPECT_EQ(summary->frames_sent, kFrames);
     EXPECT_EQ(summary->masks, kFrames);
@@ -109,14 +117,18 @@ class ClusterTest : public ::testing::Test {
     if (summary_out != nullptr) *summary_out = *summary;
   }
 
+  // Frame `t`'s mask as the client wrote it under `out`.
+  static absl::StatusOr<Image> ReadMask(const std::string& out, int t) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/labels/%06d.png", t);
+    return DecodeImage(ReadFile(out + name), Encoding::kPng, {.channels = 1});
+  }
+
   // Every label PNG under `out` equals the reference masks.
   static void ExpectMasksMatch(const std::string& out) {
     for (int t = 0; t < kFrames; ++t) {
-      char name[32];
-      std::snprintf(name, sizeof(name), "/labels/%06d.png", t);
-      absl::StatusOr<Image> mask =
-          DecodeImage(ReadFile(out + name), Encoding::kPng, {.channels = 1});
-      ASSERT_TRUE(mask.ok()) << name << ": " << mask.status();
+      absl::StatusOr<Image> mask = ReadMask(out, t);
+      ASSERT_TRUE(mask.ok()) << "frame " << t << ": " << mask.status();
       ASSERT_EQ(mask->pixels, (*expected_)[t].pixels) << "frame " << t;
     }
   }
@@ -400,22 +412,13 @@ TEST_F(ClusterTest, ABatchingWorkerGivesTheSameMasks) {
                         .name = "batch"});
   ASSERT_TRUE(cluster.Start()) << cluster.master().log();
   const std::string out = TempDir() + "/out-batch";
-  client::StreamClientOptions options;
-  options.master = cluster.address();
-  options.source = *frames_dir_;
-  options.output = out;
-  options.overlay = "none";
-  options.progress = false;
-  absl::StatusOr<client::StreamSummary> summary = client::RunStream(options);
+  absl::StatusOr<client::StreamSummary> summary = StreamClip(cluster, out);
   ASSERT_TRUE(summary.ok()) << summary.status();
   ASSERT_EQ(summary->masks, kFrames);
   size_t differ = 0;
   for (int t = 0; t < kFrames; ++t) {
-    char name[32];
-    std::snprintf(name, sizeof(name), "/labels/%06d.png", t);
-    absl::StatusOr<Image> mask =
-        DecodeImage(ReadFile(out + name), Encoding::kPng, {.channels = 1});
-    ASSERT_TRUE(mask.ok()) << name << ": " << mask.status();
+    absl::StatusOr<Image> mask = ReadMask(out, t);
+    ASSERT_TRUE(mask.ok()) << "frame " << t << ": " << mask.status();
     ASSERT_EQ(mask->pixels.size(), (*expected_)[t].pixels.size());
     for (size_t p = 0; p < mask->pixels.size(); ++p) {
       differ += mask->pixels[p] != (*expected_)[t].pixels[p];
