@@ -39,6 +39,10 @@ ABSL_FLAG(std::string, backend, "torchscript",
           "benchmarks only)");
 ABSL_FLAG(std::string, device, "cpu", "cpu | cuda | cuda:N");
 ABSL_FLAG(int, threads, 0, "inference threads (0: every core)");
+ABSL_FLAG(std::string, precision, "fp32",
+          "network arithmetic: fp32 | fp16 (CUDA) | bf16");
+ABSL_FLAG(bool, channels_last, false,
+          "run the network in NHWC layout (faster on tensor-core GPUs)");
 ABSL_FLAG(std::string, name, "", "worker id (default: hostname-pid)");
 ABSL_FLAG(int, max_in_flight, 2, "regions to keep queued at this worker");
 ABSL_FLAG(int, max_batch, 1,
@@ -149,6 +153,8 @@ int Run() {
   segmenter_options.card_path = absl::GetFlag(FLAGS_card);
   segmenter_options.device = absl::GetFlag(FLAGS_device);
   segmenter_options.threads = absl::GetFlag(FLAGS_threads);
+  segmenter_options.precision = absl::GetFlag(FLAGS_precision);
+  segmenter_options.channels_last = absl::GetFlag(FLAGS_channels_last);
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));

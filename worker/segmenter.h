@@ -45,12 +45,18 @@ struct SegmenterOptions {
   std::string card_path;       // empty: ModelCardPathFor(model_path)
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
   int threads = 0;             // intra-op threads; 0: every core
-  int null_classes = 11;       // classes the null backend pretends to have
+  // Arithmetic of the network: "fp32", "fp16" (CUDA only) or "bf16".
+  // Inputs are normalised and outputs compared in fp32 either way.
+  std::string precision = "fp32";
+  // Weights and activations in NHWC order (the tensor cores' layout).
+  bool channels_last = false;
+  int null_classes = 11;  // classes the null backend pretends to have
 };
 
 // Loads and checks the model: a missing or broken file, a card that
-// disagrees with the network's output (class count, stride) or an
-// unavailable device is refused here with one clear message.
+// disagrees with the network's output (class count, stride), an unavailable
+// device or a precision it cannot run is refused here with one clear
+// message.
 absl::StatusOr<std::unique_ptr<Segmenter>> CreateSegmenter(
     const SegmenterOptions& options);
 

@@ -36,6 +36,36 @@ absl::StatusOr<torch::Tensor> ScoresOf(const c10::IValue& output) {
       "with an 'out' tensor");
 }
 
+// The network's arithmetic. Half precision convolutions need CUDA; bf16
+// runs on both (slowly on CPUs without bf16 instructions).
+absl::StatusOr<torch::ScalarType> ParsePrecision(const std::string& name,
+                                                 const torch::Device& device) {
+  if (name == "fp32") return torch::kFloat32;
+  if (name == "bf16") return torch::kBFloat16;
+  if (name == "fp16") {
+    if (!device.is_cuda()) {
+      return absl::InvalidArgumentError(
+          "precision fp16 needs a CUDA device; on CPU use fp32 or bf16");
+    }
+    return torch::kFloat16;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrFormat("precision '%s' is not fp32, fp16 or bf16", name));
+}
+
+// Every 4-D parameter (convolution weights) in NHWC order, so that a
+// channels-last input runs the NHWC kernels without converting weights on
+// each call.
+void MakeChannelsLast(torch::jit::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (const torch::jit::NameTensor& parameter : module.named_parameters()) {
+    torch::Tensor tensor = parameter.value;
+    if (tensor.dim() == 4) {
+      tensor.set_data(tensor.contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
+}
+
 int RoundUp(int value, int multiple) {
   return multiple <= 1 ? value : (value + multiple - 1) / multiple * multiple;
 }
@@ -43,11 +73,15 @@ int RoundUp(int value, int multiple) {
 class TorchSegmenter : public Segmenter {
  public:
   TorchSegmenter(torch::jit::Module module, v1::ModelCard card,
-                 torch::Device device, std::string device_name)
+                 torch::Device device, std::string device_name,
+                 torch::ScalarType dtype, bool channels_last)
       : module_(std::move(module)),
         card_(std::move(card)),
         device_(device),
-        device_name_(std::move(device_name)) {
+        device_name_(std::move(device_name)),
+        dtype_(dtype),
+        memory_format_(channels_last ? at::MemoryFormat::ChannelsLast
+                                     : at::MemoryFormat::Contiguous) {
     // (pixel * scale - mean) / std folded into pixel * gain - offset.
     std::vector<float> gain(3);
     std::vector<float> offset(3);
@@ -120,16 +154,53 @@ class TorchSegmenter : public Segmenter {
 
   const v1::ModelCard& card() const { return card_; }
 
+  // NHWC uint8 pixels (on the host) to the network's input: NCHW, in its
+  // precision and memory layout. Normalising happens in fp32 on the device.
   torch::Tensor Normalise(torch::Tensor rgb_nhwc) const {
-    return rgb_nhwc.to(device_)
+    return rgb_nhwc.to(device_, /*non_blocking=*/true)
         .permute({0, 3, 1, 2})
         .to(torch::kFloat32)
         .mul_(gain_)
         .sub_(offset_)
-        .contiguous();
+        .to(dtype_)
+        .contiguous(memory_format_);
   }
 
  private:
+  // The regions as one NHWC uint8 tensor on the host. On CPU a single
+  // region is used in place; for a GPU the regions are copied into one
+  // pinned buffer, reused from call to call, so that the upload is a single
+  // asynchronous DMA and the steady state allocates nothing.
+  torch::Tensor HostPixels(const std::vector<const Image*>& images) {
+    const int count = static_cast<int>(images.size());
+    const int height = images.front()->height;
+    const int width = images.front()->width;
+    const size_t bytes = images.front()->pixels.size();
+    if (count == 1 && !device_.is_cuda()) {
+      return torch::from_blob(const_cast<uint8_t*>(images[0]->pixels.data()),
+                              {1, height, width, 3}, torch::kUInt8);
+    }
+    const int64_t needed = static_cast<int64_t>(bytes) * count;
+    torch::Tensor buffer;
+    if (device_.is_cuda()) {
+      // The previous upload from this buffer has finished: every call ends
+      // by copying its labels back, which waits for the device.
+      if (!staging_.defined() || staging_.numel() < needed) {
+        staging_ = torch::empty(
+            {needed},
+            torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
+      }
+      buffer = staging_.narrow(0, 0, needed);
+    } else {
+      buffer = torch::empty({needed}, torch::kUInt8);
+    }
+    for (int i = 0; i < count; ++i) {
+      std::memcpy(buffer.data_ptr<uint8_t>() + i * bytes,
+                  images[i]->pixels.data(), bytes);
+    }
+    return buffer.view({count, height, width, 3});
+  }
+
   // `images` all have one size. Throws what LibTorch throws.
   absl::StatusOr<std::vector<Segmentation>> Run(
       const std::vector<const Image*>& images, bool want_confidence) {
@@ -137,19 +208,7 @@ class TorchSegmenter : public Segmenter {
     const int height = images.front()->height;
     const int width = images.front()->width;
     const int count = static_cast<int>(images.size());
-    torch::Tensor pixels;
-    if (count == 1) {
-      pixels = torch::from_blob(const_cast<uint8_t*>(images[0]->pixels.data()),
-                                {1, height, width, 3}, torch::kUInt8);
-    } else {
-      pixels = torch::empty({count, height, width, 3}, torch::kUInt8);
-      const size_t bytes = images[0]->pixels.size();
-      for (int i = 0; i < count; ++i) {
-        std::memcpy(pixels.data_ptr<uint8_t>() + i * bytes,
-                    images[i]->pixels.data(), bytes);
-      }
-    }
-    torch::Tensor input = Normalise(pixels);
+    torch::Tensor input = Normalise(HostPixels(images));
     const bool fixed = card_.input_width() > 0;
     int padded_h = height;
     int padded_w = width;
@@ -211,8 +270,11 @@ class TorchSegmenter : public Segmenter {
   v1::ModelCard card_;
   torch::Device device_;
   std::string device_name_;
+  torch::ScalarType dtype_;
+  at::MemoryFormat memory_format_;
   torch::Tensor gain_;
   torch::Tensor offset_;
+  torch::Tensor staging_;  // pinned host bytes for uploads to a GPU
 };
 
 // Runs one probe input through the network and checks that what comes out
@@ -268,6 +330,9 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   if (!card.ok()) return card.status();
   absl::StatusOr<torch::Device> device = ParseTorchDevice(options.device);
   if (!device.ok()) return device.status();
+  absl::StatusOr<torch::ScalarType> dtype =
+      ParsePrecision(options.precision, *device);
+  if (!dtype.ok()) return dtype.status();
 
   // Debian's LibTorch starts with one intra-op thread: always set it.
   const int threads =
@@ -279,8 +344,18 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   absl::StatusOr<torch::jit::Module> module =
       LoadTorchScript(options.model_path, *device, "model");
   if (!module.ok()) return module.status();
+  try {
+    if (*dtype != torch::kFloat32) module->to(*dtype);
+    if (options.channels_last) MakeChannelsLast(*module);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "model %s cannot be converted to %s%s: %s", options.model_path,
+        options.precision, options.channels_last ? ", channels-last" : "",
+        FirstLine(e.what())));
+  }
   auto segmenter = std::make_unique<TorchSegmenter>(
-      *std::move(module), *std::move(card), *device, options.device);
+      *std::move(module), *std::move(card), *device, options.device, *dtype,
+      options.channels_last);
   absl::Status checked;
   try {
     checked = CheckOutputAgainstCard(*segmenter);

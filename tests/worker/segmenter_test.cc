@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "common/region_grid.h"
 #include "common/split_stitch.h"
@@ -221,6 +222,52 @@ TEST_F(SegmenterTest, CudaIsRefusedWhereThereIsNone) {
   absl::StatusOr<std::unique_ptr<Segmenter>> weird =
       CreateSegmenter({.model_path = TempPath("random.pt"), .device = "tpu"});
   EXPECT_EQ(weird.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Share of pixels on which two label maps of one size agree.
+double Agreement(const LabelMap& a, const LabelMap& b) {
+  size_t same = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) {
+    same += a.pixels[i] == b.pixels[i];
+  }
+  return static_cast<double>(same) / a.pixels.size();
+}
+
+TEST_F(SegmenterTest, ChannelsLastAndBf16KeepTheLabels) {
+  const std::string model = std::string(TESSERA_MODELS_DIR) + "/camvid.pt";
+  const Image frame = TestFrame(160, 96, 7);
+  absl::StatusOr<Segmentation> reference = Load(model)->Segment(frame, false);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  for (const auto& [precision, channels_last, at_least] :
+       {std::tuple<std::string, bool, double>{"fp32", true, 0.999},
+        {"bf16", false, 0.95},
+        {"bf16", true, 0.95}}) {
+    absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
+        CreateSegmenter({.model_path = model,
+                         .threads = 1,
+                         .precision = precision,
+                         .channels_last = channels_last});
+    ASSERT_TRUE(segmenter.ok()) << segmenter.status();
+    absl::StatusOr<std::vector<Segmentation>> batch =
+        (*segmenter)->SegmentBatch({&frame, &frame}, true);
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    for (const Segmentation& out : *batch) {
+      EXPECT_GE(Agreement(out.labels, reference->labels), at_least)
+          << precision << (channels_last ? ", channels-last" : "");
+      EXPECT_EQ(out.confidence.size(), frame.size());
+    }
+  }
+}
+
+TEST_F(SegmenterTest, PrecisionsADeviceCannotRunAreRefused) {
+  absl::StatusOr<std::unique_ptr<Segmenter>> half = CreateSegmenter(
+      {.model_path = TempPath("random.pt"), .precision = "fp16"});
+  EXPECT_EQ(half.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(half.status().message(), HasSubstr("needs a CUDA device"));
+  absl::StatusOr<std::unique_ptr<Segmenter>> odd = CreateSegmenter(
+      {.model_path = TempPath("random.pt"), .precision = "int3"});
+  EXPECT_EQ(odd.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(odd.status().message(), HasSubstr("'int3' is not fp32"));
 }
 
 TEST(ModelCardTest, ValidatesFields) {
