@@ -15,4 +15,12 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
   return bytes.str();
 }
 
+absl::Status WriteFileBytes(const std::string& path, std::string_view bytes) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  file.close();
+  if (!file) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
 }  // namespace tessera

@@ -1,7 +1,6 @@
 #include "common/frame_sink.h"
 
 #include <cstddef>
-#include <exception>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -10,12 +9,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/cv_view.h"
+#include "common/file_bytes.h"
 #include "common/folders.h"
-#include "opencv2/core.hpp"
-#include "opencv2/imgcodecs.hpp"
-#include "opencv2/imgproc.hpp"
-#include "opencv2/videoio.hpp"
+#include "common/image_codec.h"
+#include "common/status_macros.h"
+#include "common/video_io.h"
 
 namespace tessera {
 namespace {
@@ -60,7 +58,7 @@ class FolderSink : public FrameSink {
             "frame is %dx%dx%d, expected %dx%dx3 like the labels", frame.width,
             frame.height, frame.channels, labels.width, labels.height));
       }
-      if (overlay_ == OverlayKind::kVideo && writer_.isOpened() &&
+      if (overlay_ == OverlayKind::kVideo && writer_ != nullptr &&
           frame.size() != video_size_) {
         return absl::InvalidArgumentError(absl::StrFormat(
             "frame %d is %dx%d but the overlay video is %dx%d", index,
@@ -68,36 +66,22 @@ class FolderSink : public FrameSink {
       }
     }
     const std::string name = absl::StrFormat("%06d.png", index);
-    try {
-      if (options_.write_labels) {
-        const std::string path = (folder() / "labels" / name).string();
-        if (!cv::imwrite(path, MatView(labels))) {
-          return absl::InternalError(absl::StrCat("cannot write ", path));
-        }
+    if (options_.write_labels) {
+      RETURN_IF_ERROR(WritePng(labels, (folder() / "labels" / name).string()));
+    }
+    if (with_overlay) {
+      const Image overlay = Overlay(frame, labels, palette_, options_.alpha);
+      if (overlay.size() != frame.size() || overlay.channels != 3) {
+        return absl::InternalError(
+            absl::StrFormat("no overlay for frame %d", index));
       }
-      if (with_overlay) {
-        const Image overlay = Overlay(frame, labels, palette_, options_.alpha);
-        if (overlay.size() != frame.size() || overlay.channels != 3) {
-          return absl::InternalError(
-              absl::StrFormat("no overlay for frame %d", index));
-        }
-        cv::Mat bgr;
-        cv::cvtColor(MatView(overlay), bgr, cv::COLOR_RGB2BGR);
-        if (overlay_ == OverlayKind::kPng) {
-          const std::string path = (folder() / "overlay" / name).string();
-          if (!cv::imwrite(path, bgr)) {
-            return absl::InternalError(absl::StrCat("cannot write ", path));
-          }
-        } else {
-          if (absl::Status status = OpenWriter(frame.size()); !status.ok()) {
-            return status;
-          }
-          writer_.write(bgr);
-        }
+      if (overlay_ == OverlayKind::kPng) {
+        RETURN_IF_ERROR(
+            WritePng(overlay, (folder() / "overlay" / name).string()));
+      } else {
+        RETURN_IF_ERROR(OpenWriter(frame.size()));
+        RETURN_IF_ERROR(writer_->Write(overlay));
       }
-    } catch (const std::exception& e) {  // cv::Exception included
-      return absl::InternalError(
-          absl::StrFormat("cannot write frame %d: %s", index, e.what()));
     }
     ++frames_written_;
     return absl::OkStatus();
@@ -106,15 +90,7 @@ class FolderSink : public FrameSink {
   absl::Status Close() override {
     if (closed_) return absl::OkStatus();
     closed_ = true;
-    try {
-      // Releasing the writer finalises the MP4 (moov atom); without it the
-      // file is unplayable.
-      writer_.release();
-    } catch (const std::exception& e) {
-      return absl::InternalError(
-          absl::StrCat("cannot finish ", VideoPath(), ": ", e.what()));
-    }
-    return absl::OkStatus();
+    return writer_ != nullptr ? writer_->Close() : absl::OkStatus();
   }
 
   int frames_written() const override { return frames_written_; }
@@ -125,22 +101,22 @@ class FolderSink : public FrameSink {
 
   // Opened at the first frame because the video's size is only known then.
   absl::Status OpenWriter(Size size) {
-    if (writer_.isOpened()) return absl::OkStatus();
-    const std::string path = VideoPath();
-    if (!writer_.open(path, cv::VideoWriter::fourcc('m', 'p', '4', 'v'),
-                      options_.fps, cv::Size(size.width, size.height),
-                      /*isColor=*/true)) {
-      return absl::InternalError(
-          absl::StrCat("cannot open video writer for ", path));
-    }
+    if (writer_ != nullptr) return absl::OkStatus();
+    ASSIGN_OR_RETURN(
+        writer_, video_io::OpenVideoWriter(VideoPath(), options_.fps, size));
     video_size_ = size;
     return absl::OkStatus();
+  }
+
+  static absl::Status WritePng(const Image& image, const std::string& path) {
+    ASSIGN_OR_RETURN(std::string png, EncodeImage(image, Encoding::kPng));
+    return WriteFileBytes(path, png);
   }
 
   const FrameSinkOptions options_;
   const OverlayKind overlay_;
   const Palette& palette_;
-  cv::VideoWriter writer_;
+  std::unique_ptr<video_io::VideoWriter> writer_;
   Size video_size_;
   int frames_written_ = 0;
   bool closed_ = false;

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_format.h"
+#include "common/file_bytes.h"
+#include "common/image.h"
+#include "common/image_codec.h"
+#include "common/status_macros.h"
 
 namespace tessera::bench {
 namespace {
@@ -45,11 +48,14 @@ cv::Mat Canvas() {
   return cv::Mat(kHeight, kWidth, CV_8UC3, cv::Scalar(255, 255, 255));
 }
 
-absl::Status Save(const std::string& path, const cv::Mat& image) {
-  if (!cv::imwrite(path, image)) {
-    return absl::InvalidArgumentError(absl::StrFormat("cannot write %s", path));
-  }
-  return absl::OkStatus();
+// Written through Tessera's own PNG encoder, so that the benchmark builds
+// without OpenCV's image codecs (TESSERA_VIDEO_IO=OFF).
+absl::Status Save(const std::string& path, const cv::Mat& bgr) {
+  Image rgb = Image::Create(bgr.cols, bgr.rows, 3);
+  cv::Mat view(rgb.height, rgb.width, CV_8UC3, rgb.pixels.data());
+  cv::cvtColor(bgr, view, cv::COLOR_BGR2RGB);
+  ASSIGN_OR_RETURN(std::string png, EncodeImage(rgb, Encoding::kPng));
+  return WriteFileBytes(path, png);
 }
 
 // Horizontal grid lines with their values on the left axis.
