@@ -63,6 +63,8 @@ absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
       flags.push_back("--device_profile=" + options.worker_profiles[i]);
     }
     if (!options.flow_path) flags.push_back("--flow=none");
+    flags.insert(flags.end(), options.worker_flags.begin(),
+                 options.worker_flags.end());
     cluster.AddWorker(flags);
     http_port_files.push_back(port_file);
   }

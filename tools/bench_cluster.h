@@ -31,6 +31,8 @@ struct ClusterRunOptions {
   std::string schedule = "speed";  // master --schedule
   bool key_affinity = true;        // master --key_affinity
   int threads = 1;                 // per worker
+  // More flags for every worker, e.g. {"--device=cuda", "--max_batch=8"}.
+  std::vector<std::string> worker_flags;
   std::string master_binary;
   std::string worker_binary;
   std::string log_dir;  // the processes' logs

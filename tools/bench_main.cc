@@ -77,6 +77,9 @@ ABSL_FLAG(std::string, mix, "",
 ABSL_FLAG(std::string, profiles_dir, "bench/profiles",
           "where profile names are looked up");
 ABSL_FLAG(int, threads, 1, "inference threads per worker and for Single");
+ABSL_FLAG(std::string, worker_flags, "",
+          "more flags for every worker, space-separated, e.g. "
+          "\"--device=cuda --max_batch=8 --max_in_flight=32\"");
 ABSL_FLAG(std::string, out, "out/bench",
           "results: bench.csv, bench.json, logs/");
 ABSL_FLAG(std::string, bin_dir, "",
@@ -398,6 +401,8 @@ int Run(int argc, char** argv) {
         options.schedule = config.schedule;
         options.key_affinity = config.key_affinity;
         options.threads = single.threads;
+        options.worker_flags = absl::StrSplit(absl::GetFlag(FLAGS_worker_flags),
+                                              ' ', absl::SkipEmpty());
         options.master_binary = *master;
         options.worker_binary = *worker;
         options.log_dir = out + "/logs";
