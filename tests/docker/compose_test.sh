@@ -184,6 +184,48 @@ grep -q "UNAVAILABLE" "$work/gone.log" || grep -q "no worker registered" "$work/
   fail "the refused frames did not say why"
 echo "$masks masks unchanged, $refused frames refused with UNAVAILABLE, none lost"
 
+step "restarting the master mid-stream"
+wait_for_workers 3
+# Not stream_clip: the client is expected to fail, naming where to resume.
+build/client/tessera-stream --master="127.0.0.1:$port" --source="$work/clip/frames" \
+  --output="$work/restart" --overlay=none --dvs=off --progress=false --rate=10 \
+  >"$work/restart.log" 2>&1 &
+streamer=$!
+wait_for_masks "$work/restart" 10
+restarted_at="$(date +%s)"
+dc restart -t 0 master >"$work/restart-master.log" 2>&1 || { cat "$work/restart-master.log"; fail "restarting the master failed"; }
+expect_mid_stream "$work/restart"
+status=0
+wait "$streamer" || status=$?
+((status != 0)) || fail "the client did not notice that its master restarted"
+skip="$(grep -oE -- '--skip_frames=[0-9]+' "$work/restart.log" | tail -1 | cut -d= -f2)"
+[[ -n "$skip" ]] || { tail -3 "$work/restart.log"; fail "the client's error does not say where to resume"; }
+echo "the client stopped with: $(grep -o 'lost the master.*' "$work/restart.log" | head -1)"
+# Workers re-register with the new master by themselves (with backoff).
+# Only the restarted master's log lines count: docker logs --since (the
+# compose tools differ in whether their logs command has it).
+master_id="$(docker ps -q --filter "label=com.docker.compose.project=$project" \
+  --filter "label=com.docker.compose.service=master" | sed -n 1p)"
+rejoined=""
+for _ in $(seq 120); do
+  have="$(docker logs --since "$restarted_at" "$master_id" 2>&1 |
+    grep -oE '[0-9]+ registered' | tail -1 | cut -d' ' -f1)" || true
+  [[ "$have" == 3 ]] && { rejoined=$(($(date +%s) - restarted_at)); break; }
+  sleep 0.5
+done
+[[ -n "$rejoined" ]] || fail "the workers did not re-register with the restarted master"
+echo "3 workers re-registered within $rejoined s of the restart"
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/resumed" --skip_frames="$skip"
+expect_frames "$work/resumed" $((frames - skip))
+# Masks before the restart keep their names; resumed ones count from 0.
+for ((i = 0; i < frames; ++i)); do
+  name="$(printf '%06d.png' "$i")"
+  if ((i < skip)); then got="$work/restart/labels/$name"; else
+    got="$work/resumed/labels/$(printf '%06d.png' $((i - skip)))"; fi
+  cmp -s "$work/ref/labels/$name" "$got" || fail "frame $i after the master restart differs from the reference ($got)"
+done
+echo "resumed at frame $skip: all $frames masks equal the reference, none lost"
+
 step "scaling down to 1 worker mid-stream"
 stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/down" --rate=10 &
 streamer=$!
