@@ -37,6 +37,8 @@ ABSL_FLAG(int, threads, 0, "intra-op threads (0: every core)");
 ABSL_FLAG(std::string, precisions, "fp32", "comma list of fp32, fp16, bf16");
 ABSL_FLAG(std::string, layouts, "nchw",
           "comma list of nchw, nhwc (channels-last)");
+ABSL_FLAG(std::string, graphs, "off",
+          "comma list of off, on: CUDA graphs (CUDA builds, --device=cuda)");
 ABSL_FLAG(std::string, batches, "1,4,8,16",
           "comma list of batch sizes; empty: accuracy only");
 ABSL_FLAG(std::string, frames, "", "folder of frames (PNG or JPEG)");
@@ -55,6 +57,10 @@ namespace {
 struct Setting {
   std::string precision;
   std::string layout;
+  bool graphs = false;
+  std::string Name() const {
+    return precision + " " + layout + (graphs ? " graphs" : "");
+  }
 };
 
 absl::StatusOr<std::vector<int>> ParseBatches(const std::string& text) {
@@ -76,17 +82,26 @@ absl::StatusOr<std::vector<Setting>> ParseSettings() {
       absl::StrSplit(absl::GetFlag(FLAGS_precisions), ',', absl::SkipEmpty());
   const std::vector<std::string> layouts =
       absl::StrSplit(absl::GetFlag(FLAGS_layouts), ',', absl::SkipEmpty());
+  const std::vector<std::string> graphs =
+      absl::StrSplit(absl::GetFlag(FLAGS_graphs), ',', absl::SkipEmpty());
   for (const std::string& precision : precisions) {
     for (const std::string& layout : layouts) {
       if (layout != "nchw" && layout != "nhwc") {
         return absl::InvalidArgumentError(
             absl::StrFormat("--layouts: '%s' is not nchw or nhwc", layout));
       }
-      settings.push_back({precision, layout});
+      for (const std::string& graph : graphs) {
+        if (graph != "off" && graph != "on") {
+          return absl::InvalidArgumentError(
+              absl::StrFormat("--graphs: '%s' is not off or on", graph));
+        }
+        settings.push_back({precision, layout, graph == "on"});
+      }
     }
   }
   if (settings.empty()) {
-    return absl::InvalidArgumentError("--precisions and --layouts are empty");
+    return absl::InvalidArgumentError(
+        "--precisions, --layouts or --graphs is empty");
   }
   return settings;
 }
@@ -135,8 +150,8 @@ absl::Status Run() {
               frames.size(), frames.front().width, frames.front().height,
               layout.size(), regions.front().width, regions.front().height,
               grid.ToString().c_str());
-  std::printf("%-6s %-6s %6s %10s %10s %10s %8s\n", "prec", "layout", "batch",
-              "regions/s", "frames/s", "ms/batch", "mIoU");
+  std::printf("%-18s %6s %10s %10s %10s %8s\n", "setting", "batch", "regions/s",
+              "frames/s", "ms/batch", "mIoU");
 
   std::vector<std::string> json;
   for (const Setting& setting : settings) {
@@ -146,20 +161,21 @@ absl::Status Run() {
                                  .device = absl::GetFlag(FLAGS_device),
                                  .threads = absl::GetFlag(FLAGS_threads),
                                  .precision = setting.precision,
-                                 .channels_last = setting.layout == "nhwc"}));
+                                 .channels_last = setting.layout == "nhwc",
+                                 .cuda_graphs = setting.graphs}));
     double miou = -1;
     if (!labels.empty()) {
-      const std::string predictions = absl::StrFormat(
-          "%s/labels-%s-%s", out, setting.precision, setting.layout);
+      const std::string predictions =
+          absl::StrFormat("%s/labels-%s-%s%s", out, setting.precision,
+                          setting.layout, setting.graphs ? "-graphs" : "");
       RETURN_IF_ERROR(SegmentFramesToFolder(*segmenter, frames, predictions));
       ASSIGN_OR_RETURN(EvalReport report,
                        EvaluateFolders({.predictions = predictions,
                                         .ground_truth = labels,
                                         .match_by_order = true}));
       miou = report.metrics.mean_iou * 100;
-      std::printf("%-6s %-6s %6s %10s %10s %10s %8.2f\n",
-                  setting.precision.c_str(), setting.layout.c_str(), "-", "-",
-                  "-", "-", miou);
+      std::printf("%-18s %6s %10s %10s %10s %8.2f\n", setting.Name().c_str(),
+                  "-", "-", "-", "-", miou);
     }
     ASSIGN_OR_RETURN(std::vector<ThroughputPoint> points,
                      MeasureThroughput(*segmenter, regions, batches,
@@ -169,17 +185,19 @@ absl::Status Run() {
       const double frames_per_s = regions_per_s / layout.size();
       const double ms_per_batch =
           1000 * point.seconds * point.batch / point.regions;
-      std::printf("%-6s %-6s %6d %10.1f %10.1f %10.2f %8s\n",
-                  setting.precision.c_str(), setting.layout.c_str(),
-                  point.batch, regions_per_s, frames_per_s, ms_per_batch, "");
+      std::printf("%-18s %6d %10.1f %10.1f %10.2f %8s\n",
+                  setting.Name().c_str(), point.batch, regions_per_s,
+                  frames_per_s, ms_per_batch, "");
       json.push_back(absl::StrFormat(
           R"({"device": "%s", "precision": "%s", "layout": "%s", )"
-          R"("frame": "%dx%d", "grid": "%s", "region": "%dx%d", "batch": %d, )"
-          R"("regions_per_s": %.2f, "frames_per_s": %.2f, "miou": %.3f})",
+          R"("cuda_graphs": %s, "frame": "%dx%d", "grid": "%s", )"
+          R"("region": "%dx%d", "batch": %d, "regions_per_s": %.2f, )"
+          R"("frames_per_s": %.2f, "miou": %.3f})",
           absl::GetFlag(FLAGS_device), setting.precision, setting.layout,
-          frames.front().width, frames.front().height, grid.ToString(),
-          regions.front().width, regions.front().height, point.batch,
-          regions_per_s, frames_per_s, miou));
+          setting.graphs ? "true" : "false", frames.front().width,
+          frames.front().height, grid.ToString(), regions.front().width,
+          regions.front().height, point.batch, regions_per_s, frames_per_s,
+          miou));
     }
     if (points.empty()) {
       json.push_back(absl::StrFormat(

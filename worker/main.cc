@@ -43,6 +43,8 @@ ABSL_FLAG(std::string, precision, "fp32",
           "network arithmetic: fp32 | fp16 (CUDA) | bf16");
 ABSL_FLAG(bool, channels_last, false,
           "run the network in NHWC layout (faster on tensor-core GPUs)");
+ABSL_FLAG(bool, cuda_graphs, false,
+          "replay the network as one CUDA graph per region shape (CUDA)");
 ABSL_FLAG(std::string, name, "", "worker id (default: hostname-pid)");
 ABSL_FLAG(int, max_in_flight, 2, "regions to keep queued at this worker");
 ABSL_FLAG(int, max_batch, 1,
@@ -155,6 +157,7 @@ int Run() {
   segmenter_options.threads = absl::GetFlag(FLAGS_threads);
   segmenter_options.precision = absl::GetFlag(FLAGS_precision);
   segmenter_options.channels_last = absl::GetFlag(FLAGS_channels_last);
+  segmenter_options.cuda_graphs = absl::GetFlag(FLAGS_cuda_graphs);
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));

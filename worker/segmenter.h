@@ -50,6 +50,9 @@ struct SegmenterOptions {
   std::string precision = "fp32";
   // Weights and activations in NHWC order (the tensor cores' layout).
   bool channels_last = false;
+  // Replays the network and its post-processing as one CUDA graph per
+  // region shape (CUDA builds, CUDA devices only).
+  bool cuda_graphs = false;
   int null_classes = 11;  // classes the null backend pretends to have
 };
 

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "worker/cuda_graphs.h"
 #include "worker/model_card.h"
 #include "worker/segmenter_backends.h"
 #include "worker/torch_util.h"
@@ -74,7 +76,7 @@ class TorchSegmenter : public Segmenter {
  public:
   TorchSegmenter(torch::jit::Module module, v1::ModelCard card,
                  torch::Device device, std::string device_name,
-                 torch::ScalarType dtype, bool channels_last)
+                 torch::ScalarType dtype, bool channels_last, bool cuda_graphs)
       : module_(std::move(module)),
         card_(std::move(card)),
         device_(device),
@@ -91,6 +93,16 @@ class TorchSegmenter : public Segmenter {
     }
     gain_ = torch::tensor(gain).view({1, 3, 1, 1}).to(device_);
     offset_ = torch::tensor(offset).view({1, 3, 1, 1}).to(device_);
+    if (cuda_graphs) {
+      graphed_labels_ =
+          std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
+            return LabelPixels(pixels, false);
+          });
+      graphed_with_confidence_ =
+          std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
+            return LabelPixels(pixels, true);
+          });
+    }
   }
 
   absl::StatusOr<Segmentation> Segment(const Image& image,
@@ -128,11 +140,9 @@ class TorchSegmenter : public Segmenter {
       try {
         std::vector<const Image*> same;
         for (size_t i : group) same.push_back(images[i]);
-        absl::StatusOr<std::vector<Segmentation>> results =
-            Run(same, want_confidence);
-        if (!results.ok()) return results.status();
+        std::vector<Segmentation> results = Run(same, want_confidence);
         for (size_t k = 0; k < group.size(); ++k) {
-          out[group[k]] = std::move((*results)[k]);
+          out[group[k]] = std::move(results[k]);
         }
       } catch (const std::exception& e) {
         return absl::InternalError(absl::StrFormat(
@@ -153,12 +163,12 @@ class TorchSegmenter : public Segmenter {
   int num_classes() const override { return card_.num_classes(); }
 
   const v1::ModelCard& card() const { return card_; }
+  const torch::Device& torch_device() const { return device_; }
 
-  // NHWC uint8 pixels (on the host) to the network's input: NCHW, in its
-  // precision and memory layout. Normalising happens in fp32 on the device.
-  torch::Tensor Normalise(torch::Tensor rgb_nhwc) const {
-    return rgb_nhwc.to(device_, /*non_blocking=*/true)
-        .permute({0, 3, 1, 2})
+  // NHWC uint8 pixels on the device to the network's input: NCHW, in its
+  // precision and memory layout. Normalising happens in fp32.
+  torch::Tensor Normalise(const torch::Tensor& rgb_nhwc) const {
+    return rgb_nhwc.permute({0, 3, 1, 2})
         .to(torch::kFloat32)
         .mul_(gain_)
         .sub_(offset_)
@@ -202,54 +212,23 @@ class TorchSegmenter : public Segmenter {
   }
 
   // `images` all have one size. Throws what LibTorch throws.
-  absl::StatusOr<std::vector<Segmentation>> Run(
-      const std::vector<const Image*>& images, bool want_confidence) {
+  std::vector<Segmentation> Run(const std::vector<const Image*>& images,
+                                bool want_confidence) {
     c10::InferenceMode inference;
     const int height = images.front()->height;
     const int width = images.front()->width;
     const int count = static_cast<int>(images.size());
-    torch::Tensor input = Normalise(HostPixels(images));
-    const bool fixed = card_.input_width() > 0;
-    int padded_h = height;
-    int padded_w = width;
-    if (fixed) {
-      input = at::upsample_bilinear2d(
-          input, {card_.input_height(), card_.input_width()}, false);
-    } else if (card_.size_divisor() > 1) {
-      padded_h = RoundUp(height, card_.size_divisor());
-      padded_w = RoundUp(width, card_.size_divisor());
-      if (padded_h != height || padded_w != width) {
-        input = at::constant_pad_nd(
-            input, {0, padded_w - width, 0, padded_h - height}, 0);
-      }
-    }
-    absl::StatusOr<torch::Tensor> scores = Forward(input);
-    if (!scores.ok()) return scores.status();
-    torch::Tensor logits = scores->to(torch::kFloat32);
-    const int out_h = fixed ? height : padded_h;
-    const int out_w = fixed ? width : padded_w;
-    // Stride-1 networks already answer at the input's size.
-    if (logits.size(2) != out_h || logits.size(3) != out_w) {
-      logits = at::upsample_bilinear2d(logits, {out_h, out_w}, false);
-    }
-    if (out_h != height || out_w != width) {
-      logits = logits.slice(2, 0, height).slice(3, 0, width);
-    }
-    // One reduction gives both the winning class and its score.
-    auto [best, classes] = logits.max(1);
-    torch::Tensor labels =
-        classes.to(torch::kUInt8).to(torch::kCPU).contiguous();
+    const torch::Tensor pixels =
+        HostPixels(images).to(device_, /*non_blocking=*/true);
+    std::unique_ptr<GraphedStep>& graphed =
+        want_confidence ? graphed_with_confidence_ : graphed_labels_;
+    const std::vector<torch::Tensor> labelled =
+        graphed != nullptr ? graphed->Run(pixels)
+                           : LabelPixels(pixels, want_confidence);
+    const torch::Tensor labels = labelled[0].to(torch::kCPU).contiguous();
     torch::Tensor confidence;
     if (want_confidence) {
-      // Winning probability = exp(best - logsumexp), without a softmax of
-      // every class.
-      confidence = (best - logits.logsumexp(1))
-                       .exp_()
-                       .mul_(255)
-                       .round_()
-                       .to(torch::kUInt8)
-                       .to(torch::kCPU)
-                       .contiguous();
+      confidence = labelled[1].to(torch::kCPU).contiguous();
     }
     const size_t plane = static_cast<size_t>(width) * height;
     std::vector<Segmentation> out(count);
@@ -266,6 +245,56 @@ class TorchSegmenter : public Segmenter {
     return out;
   }
 
+  // The whole device-side step for NHWC uint8 pixels on the device: the
+  // network's input, the forward pass, scores at the pixels' size, and per
+  // pixel the winning class (and, if wanted, its probability in 0..255),
+  // as uint8 [N, H, W] tensors on the device. Throws on failure.
+  std::vector<torch::Tensor> LabelPixels(const torch::Tensor& pixels,
+                                         bool want_confidence) {
+    const int height = static_cast<int>(pixels.size(1));
+    const int width = static_cast<int>(pixels.size(2));
+    torch::Tensor input = Normalise(pixels);
+    const bool fixed = card_.input_width() > 0;
+    int padded_h = height;
+    int padded_w = width;
+    if (fixed) {
+      input = at::upsample_bilinear2d(
+          input, {card_.input_height(), card_.input_width()}, false);
+    } else if (card_.size_divisor() > 1) {
+      padded_h = RoundUp(height, card_.size_divisor());
+      padded_w = RoundUp(width, card_.size_divisor());
+      if (padded_h != height || padded_w != width) {
+        input = at::constant_pad_nd(
+            input, {0, padded_w - width, 0, padded_h - height}, 0);
+      }
+    }
+    absl::StatusOr<torch::Tensor> scores = Forward(input);
+    if (!scores.ok()) throw std::runtime_error(scores.status().ToString());
+    torch::Tensor logits = scores->to(torch::kFloat32);
+    const int out_h = fixed ? height : padded_h;
+    const int out_w = fixed ? width : padded_w;
+    // Stride-1 networks already answer at the input's size.
+    if (logits.size(2) != out_h || logits.size(3) != out_w) {
+      logits = at::upsample_bilinear2d(logits, {out_h, out_w}, false);
+    }
+    if (out_h != height || out_w != width) {
+      logits = logits.slice(2, 0, height).slice(3, 0, width);
+    }
+    // One reduction gives both the winning class and its score.
+    auto [best, classes] = logits.max(1);
+    std::vector<torch::Tensor> out = {classes.to(torch::kUInt8)};
+    if (want_confidence) {
+      // Winning probability = exp(best - logsumexp), without a softmax of
+      // every class.
+      out.push_back((best - logits.logsumexp(1))
+                        .exp_()
+                        .mul_(255)
+                        .round_()
+                        .to(torch::kUInt8));
+    }
+    return out;
+  }
+
   torch::jit::Module module_;
   v1::ModelCard card_;
   torch::Device device_;
@@ -275,6 +304,10 @@ class TorchSegmenter : public Segmenter {
   torch::Tensor gain_;
   torch::Tensor offset_;
   torch::Tensor staging_;  // pinned host bytes for uploads to a GPU
+  // With --cuda_graphs: LabelPixels captured per shape, with and without
+  // the confidence output.
+  std::unique_ptr<GraphedStep> graphed_labels_;
+  std::unique_ptr<GraphedStep> graphed_with_confidence_;
 };
 
 // Runs one probe input through the network and checks that what comes out
@@ -290,8 +323,8 @@ absl::Status CheckOutputAgainstCard(TorchSegmenter& segmenter) {
   }
   c10::InferenceMode inference;
   torch::Tensor probe = torch::zeros({1, probe_h, probe_w, 3}, torch::kUInt8);
-  absl::StatusOr<torch::Tensor> scores =
-      segmenter.Forward(segmenter.Normalise(probe));
+  absl::StatusOr<torch::Tensor> scores = segmenter.Forward(
+      segmenter.Normalise(probe.to(segmenter.torch_device())));
   if (!scores.ok()) return scores.status();
   if (scores->dim() != 4 || scores->size(0) != 1) {
     return absl::InvalidArgumentError(
@@ -333,6 +366,10 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   absl::StatusOr<torch::ScalarType> dtype =
       ParsePrecision(options.precision, *device);
   if (!dtype.ok()) return dtype.status();
+  if (options.cuda_graphs && !(device->is_cuda() && CudaGraphsBuiltIn())) {
+    return absl::InvalidArgumentError(
+        "CUDA graphs need a CUDA device and a LibTorch built with CUDA");
+  }
 
   // Debian's LibTorch starts with one intra-op thread: always set it.
   const int threads =
@@ -355,7 +392,7 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   }
   auto segmenter = std::make_unique<TorchSegmenter>(
       *std::move(module), *std::move(card), *device, options.device, *dtype,
-      options.channels_last);
+      options.channels_last, options.cuda_graphs);
   absl::Status checked;
   try {
     checked = CheckOutputAgainstCard(*segmenter);

@@ -270,6 +270,13 @@ TEST_F(SegmenterTest, PrecisionsADeviceCannotRunAreRefused) {
   EXPECT_THAT(odd.status().message(), HasSubstr("'int3' is not fp32"));
 }
 
+TEST_F(SegmenterTest, CudaGraphsOnACpuAreRefused) {
+  absl::StatusOr<std::unique_ptr<Segmenter>> graphed = CreateSegmenter(
+      {.model_path = TempPath("random.pt"), .cuda_graphs = true});
+  EXPECT_EQ(graphed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(graphed.status().message(), HasSubstr("need a CUDA device"));
+}
+
 TEST(ModelCardTest, ValidatesFields) {
   v1::ModelCard card;
   card.set_num_classes(3);
