@@ -24,7 +24,7 @@ mkdir -p "$out"
 bin=build-cuda
 frames=build-gpu/frames
 
-[[ -d "$frames/2048x1024" ]] || python3 - "$data" "$frames" <<'PY'
+[[ -f "$frames/480x360/000000.png" ]] || python3 - "$data" "$frames" <<'PY'
 import os, sys, cv2
 data, frames = sys.argv[1], sys.argv[2]
 def save(folder, images):
@@ -37,6 +37,8 @@ while len(clip) < 300:
     ok, frame = video.read()
     if not ok: break
     clip.append(frame)
+if not clip:
+    sys.exit("bench-gpu: no frames in " + os.path.join(data, "video"))
 save(os.path.join(frames, "960x540"), clip)
 save(os.path.join(frames, "2048x1024"),
      [cv2.resize(f, (2048, 1024), interpolation=cv2.INTER_LINEAR) for f in clip[:64]])
@@ -83,8 +85,12 @@ for mode in seg dvs; do
     nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits \
       -lms 100 >"$out/gpu-util-$mode-$size.txt" &
     sampler=$!
-    wait "$bench"
+    # A failed run must not leave the sampler running (it would hold the
+    # caller's pipe open): stop it, then fail.
+    failed=0
+    wait "$bench" || failed=$?
     kill "$sampler"
+    ((failed == 0)) || exit "$failed"
     # All samples, and those > 0 (processes start and load before the first
     # frame, and the bench's Single run is on the CPU).
     awk '{ all++; total += $1 } $1 > 0 { busy++; sum += $1 }
