@@ -12,6 +12,7 @@
 #include "common/video_io.h"
 #include "worker/model_card.h"
 #include "worker/model_stages.h"
+#include "worker/stage_wire.h"
 #include "worker/torch_util.h"
 
 namespace tessera::tools {
@@ -151,9 +152,12 @@ absl::StatusOr<StageReport> ProfileStages(const StageProfileOptions& options) {
     }
     ASSIGN_OR_RETURN(carried_fp16, stages.Run(s, carried_fp16));
     if (s + 1 < stages.count()) {
-      // As they would travel between stage workers in fp16.
+      // Through the fp16 wire form they travel in between stage workers.
       for (at::Tensor& tensor : carried_fp16) {
-        tensor = tensor.to(torch::kHalf).to(torch::kFloat32);
+        ASSIGN_OR_RETURN(v1::StageTensor wire,
+                         worker::EncodeStageTensor("carried", tensor,
+                                                   v1::StageTensor::FLOAT16));
+        ASSIGN_OR_RETURN(tensor, worker::DecodeStageTensor(wire));
       }
     }
     report.stages.push_back(std::move(stage));

@@ -1,6 +1,6 @@
 // The shipped models cut into pipeline stages compute what the whole model
 // computes: exactly in fp32, and with >= 99.5 % of the labels when the
-// tensors crossing each cut travel as fp16.
+// tensors crossing each cut travel in their fp16 wire form.
 #include "worker/model_stages.h"
 
 #include <torch/torch.h>
@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "worker/stage_wire.h"
 #include "worker/torch_util.h"
 
 namespace tessera::worker {
@@ -50,7 +51,12 @@ std::vector<at::Tensor> RunAll(const ModelStages& stages,
     carried = *std::move(out);
     if (fp16_between && s + 1 < stages.count()) {
       for (at::Tensor& tensor : carried) {
-        tensor = tensor.to(torch::kHalf).to(torch::kFloat);
+        absl::StatusOr<v1::StageTensor> wire =
+            EncodeStageTensor("x", tensor, v1::StageTensor::FLOAT16);
+        EXPECT_TRUE(wire.ok()) << wire.status();
+        absl::StatusOr<at::Tensor> back = DecodeStageTensor(*wire);
+        EXPECT_TRUE(back.ok()) << back.status();
+        tensor = *std::move(back);
       }
     }
   }
