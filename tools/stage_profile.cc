@@ -47,14 +47,10 @@ absl::StatusOr<torch::Tensor> NetworkInput(const std::string& frame,
                          torch::kUInt8)
             .permute({0, 3, 1, 2})
             .to(torch::kFloat32);
-    std::vector<float> gain(3);
-    std::vector<float> offset(3);
-    for (int c = 0; c < 3; ++c) {
-      gain[c] = card.input_scale() / card.std(c);
-      offset[c] = card.mean(c) / card.std(c);
-    }
-    input = pixels * torch::tensor(gain).view({1, 3, 1, 1}) -
-            torch::tensor(offset).view({1, 3, 1, 1});
+    const worker::InputNormalisation normalisation =
+        worker::NormalisationOf(card);
+    input = pixels * torch::tensor(normalisation.gain).view({1, 3, 1, 1}) -
+            torch::tensor(normalisation.offset).view({1, 3, 1, 1});
   }
   const int64_t divisor = std::max(1, card.size_divisor());
   const int64_t height = input.size(2);

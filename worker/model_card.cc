@@ -13,6 +13,15 @@ std::string ModelCardPathFor(const std::string& model_path) {
   return path.string();
 }
 
+InputNormalisation NormalisationOf(const v1::ModelCard& card) {
+  InputNormalisation folded{std::vector<float>(3), std::vector<float>(3)};
+  for (int c = 0; c < 3; ++c) {
+    folded.gain[c] = card.input_scale() / card.std(c);
+    folded.offset[c] = card.mean(c) / card.std(c);
+  }
+  return folded;
+}
+
 absl::StatusOr<v1::ModelCard> LoadModelCard(const std::string& path) {
   v1::ModelCard card;
   if (absl::Status read = ReadJsonProto(path, "model card", card); !read.ok()) {

@@ -7,6 +7,7 @@
 #define TESSERA_WORKER_MODEL_CARD_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "tessera/v1/model_card.pb.h"
@@ -19,6 +20,14 @@ std::string ModelCardPathFor(const std::string& model_path);
 // NOT_FOUND when the file is missing, INVALID_ARGUMENT when it is not valid
 // JSON for a ModelCard or fails ValidateModelCard.
 absl::StatusOr<v1::ModelCard> LoadModelCard(const std::string& path);
+
+// The card's input normalisation, (pixel * input_scale - mean[c]) / std[c],
+// folded into pixel * gain[c] - offset[c]: one multiply-add per value.
+struct InputNormalisation {
+  std::vector<float> gain;    // 3 values, RGB
+  std::vector<float> offset;  // 3 values, RGB
+};
+InputNormalisation NormalisationOf(const v1::ModelCard& card);
 
 // INVALID_ARGUMENT naming the first field that makes no sense (class count
 // outside 1..255, class names not matching it, mean/std not 3 values or a

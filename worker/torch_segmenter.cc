@@ -84,15 +84,10 @@ class TorchSegmenter : public Segmenter {
         dtype_(dtype),
         memory_format_(channels_last ? at::MemoryFormat::ChannelsLast
                                      : at::MemoryFormat::Contiguous) {
-    // (pixel * scale - mean) / std folded into pixel * gain - offset.
-    std::vector<float> gain(3);
-    std::vector<float> offset(3);
-    for (int c = 0; c < 3; ++c) {
-      gain[c] = card_.input_scale() / card_.std(c);
-      offset[c] = card_.mean(c) / card_.std(c);
-    }
-    gain_ = torch::tensor(gain).view({1, 3, 1, 1}).to(device_);
-    offset_ = torch::tensor(offset).view({1, 3, 1, 1}).to(device_);
+    const InputNormalisation normalisation = NormalisationOf(card_);
+    gain_ = torch::tensor(normalisation.gain).view({1, 3, 1, 1}).to(device_);
+    offset_ =
+        torch::tensor(normalisation.offset).view({1, 3, 1, 1}).to(device_);
     if (cuda_graphs) {
       graphed_labels_ =
           std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
