@@ -109,10 +109,22 @@ struct FrameOutcome {
   std::shared_ptr<const Image> frame;  // the input, when kept for overlays
 };
 
+// A worker's place in a pipelined network (StagePlan on the wire); an
+// empty plan_id releases it.
+struct StagePlanMessage {
+  std::string plan_id;
+  std::vector<std::string> cuts;
+  int stage = 0;
+  int stages = 0;
+  std::string next_address;  // empty for the last stage
+  bool wire_fp16 = true;     // activations travel in fp16
+};
+
 class WorkerLink {
  public:
   virtual ~WorkerLink() = default;
   virtual void SendTask(const TaskMessage& task) = 0;
+  virtual void SendPlan(const StagePlanMessage& plan) = 0;
   // Ends the worker's connection with `reason` (e.g. a protocol violation).
   virtual void Close(const absl::Status& reason) = 0;
 };

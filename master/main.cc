@@ -90,6 +90,12 @@ ABSL_FLAG(int, key_gap, 0,
           "than this many frames old (0: whenever a newer key exists)");
 ABSL_FLAG(int, max_key_age, 12,
           "never warp from a key more than this many frames old");
+ABSL_FLAG(int, pipeline_stages, 0,
+          "join workers that serve stages (tessera-worker --stage_listen) "
+          "this many to a pipeline of one network, cut to balance their "
+          "measured stage times (0: never)");
+ABSL_FLAG(std::string, pipeline_wire, "fp16",
+          "how activations travel between stage workers: fp16 | fp32");
 
 namespace tessera::master {
 namespace {
@@ -155,6 +161,16 @@ absl::StatusOr<MasterOptions> OptionsFromFlags() {
   }
   options.scheduler.weigh_by_speed = schedule == "speed";
   options.scheduler.key_affinity = absl::GetFlag(FLAGS_key_affinity);
+  const int stages = absl::GetFlag(FLAGS_pipeline_stages);
+  const std::string wire = absl::GetFlag(FLAGS_pipeline_wire);
+  if (stages < 0 || stages > 16 || (wire != "fp16" && wire != "fp32")) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--pipeline_stages=%d --pipeline_wire=%s: stages 0..16, wire fp16 or "
+        "fp32",
+        stages, wire));
+  }
+  options.pipeline_stages = stages;
+  options.pipeline_fp16 = wire == "fp16";
   options.worker_silence_timeout = absl::Milliseconds(silence);
   absl::StatusOr<Size> max_frame =
       ParseSize("--max_frame_size", absl::GetFlag(FLAGS_max_frame_size));

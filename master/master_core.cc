@@ -52,8 +52,12 @@ absl::StatusOr<WorkerId> MasterCore::AddWorker(
   workers_[id] = {hello, std::move(link)};
   no_workers_since_ = absl::InfiniteFuture();
   TLOG(INFO) << "worker " << hello.name << " joined (" << hello.device << ", "
-             << hello.model << ", " << hello.regions_per_second
-             << " regions/s); " << workers_.size() << " registered";
+             << hello.model << ", " << hello.regions_per_second << " regions/s"
+             << (hello.stage_serving
+                     ? "; serves stages at " + hello.stage_serving->address
+                     : std::string())
+             << "); " << workers_.size() << " registered";
+  FormPipelinesLocked();
   DispatchLocked(Now());
   return id;
 }
@@ -77,6 +81,11 @@ void MasterCore::RemoveWorkerLocked(WorkerId worker,
              << revoked.size() << " regions requeued, " << workers_.size()
              << " registered";
   HandleRevokedLocked(revoked, "worker " + name + " left");
+  if (auto member = pipeline_of_.find(worker); member != pipeline_of_.end()) {
+    const std::string pipeline = member->second;
+    pipeline_of_.erase(member);
+    DissolvePipelineLocked(pipeline, "worker " + name + " left");
+  }
 }
 
 absl::Status MasterCore::OnRegionResult(WorkerId worker,
@@ -437,6 +446,7 @@ MasterCounters MasterCore::counters() const {
   counters.in_flight_regions = scheduler_.in_flight_jobs();
   counters.keys_held = keys_.key_count();
   counters.key_buffer_bytes = keys_.bytes();
+  counters.pipelines = pipelines_.size();
   return counters;
 }
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "master/dvs_policy.h"
 #include "master/key_store.h"
 #include "master/links.h"
+#include "master/pipeline_planner.h"
 #include "master/scheduler.h"
 
 namespace tessera::master {
@@ -65,6 +67,12 @@ struct MasterOptions {
   absl::Duration no_worker_grace = absl::Seconds(5);
   // The time source; tests script it. Unset: absl::Now.
   std::function<absl::Time()> clock;
+  // Pipelines (issue 9): workers that serve stages of the same model are
+  // joined this many to a pipeline, cut where their timings balance the
+  // stages (0 or 1: never). Activations travel in fp16 unless
+  // pipeline_fp16 is off.
+  int pipeline_stages = 0;
+  bool pipeline_fp16 = true;
   // Called with each mask about to be delivered, under the core's lock: it
   // must be quick (the live view keeps one now and then).
   std::function<void(const StreamHandle&, const FrameOutcome&)> on_mask;
@@ -78,6 +86,7 @@ struct WorkerHelloInfo {
   double regions_per_second = 1;
   int max_in_flight = 2;
   bool flow_path = false;  // can warp keys (has flow and a decision network)
+  std::optional<StageServingInfo> stage_serving;  // can serve stages
 };
 
 struct StreamHandle {
@@ -132,6 +141,9 @@ struct MasterCounters {
   uint64_t regions_warped = 0;
   uint64_t key_transfers = 0;
   uint64_t key_bytes_sent = 0;
+  size_t pipelines = 0;  // formed now
+  uint64_t pipelines_formed = 0;
+  uint64_t pipelines_dissolved = 0;
   size_t keys_held = 0;  // global key buffer: regions with a key
   size_t key_buffer_bytes = 0;
   size_t workers = 0;
@@ -200,6 +212,10 @@ class MasterCore {
     WorkerHelloInfo hello;
     std::shared_ptr<WorkerLink> link;
   };
+  struct PipelineEntry {
+    std::vector<WorkerId> members;  // stage order; members[0] takes tasks
+    PipelinePlan plan;
+  };
 
   absl::StatusOr<bool> Accept(StreamId stream, uint64_t index,
                               std::shared_ptr<PendingFrame> frame);
@@ -239,6 +255,12 @@ class MasterCore {
                                const PendingFrame& frame,
                                const RegionResultIn& result) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Joins idle stage-serving workers of one model into pipelines of
+  // options_.pipeline_stages and sends each member its plan.
+  void FormPipelinesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A member left: the others are released back to whole-model work.
+  void DissolvePipelineLocked(const std::string& id, const std::string& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // No worker has been registered for at least options_.no_worker_grace.
   bool ClusterDownLocked(absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -254,6 +276,9 @@ class MasterCore {
   // When the last worker left (or the master started); InfiniteFuture while
   // any worker is registered.
   absl::Time no_workers_since_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, PipelineEntry> pipelines_ ABSL_GUARDED_BY(mu_);
+  std::map<WorkerId, std::string> pipeline_of_ ABSL_GUARDED_BY(mu_);
+  int next_pipeline_ ABSL_GUARDED_BY(mu_) = 1;
   WorkerId next_worker_ ABSL_GUARDED_BY(mu_) = 1;
   StreamId next_stream_ ABSL_GUARDED_BY(mu_) = 1;
   MasterCounters counters_ ABSL_GUARDED_BY(mu_);

@@ -205,6 +205,9 @@ class JoinReactor : public QueuedReactor<v1::WorkerMessage, v1::MasterMessage,
     void SendTask(const TaskMessage& task) override {
       attachment_.With([&](JoinReactor& r) { r.Enqueue(TaskToProto(task)); });
     }
+    void SendPlan(const StagePlanMessage& plan) override {
+      attachment_.With([&](JoinReactor& r) { r.Enqueue(PlanToProto(plan)); });
+    }
     void Close(const absl::Status& reason) override {
       attachment_.With([&](JoinReactor& r) {
         // A silent peer may never drain queued writes: cancel the call so

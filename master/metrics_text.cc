@@ -79,6 +79,13 @@ std::string PrometheusText(const MasterCounters& c) {
   AppendMetric(text, "tessera_workers", "gauge", "Workers registered.",
                c.workers);
   AppendMetric(text, "tessera_streams", "gauge", "Open streams.", c.streams);
+  AppendMetric(text, "tessera_pipelines", "gauge",
+               "Pipelines of stage workers running now.", c.pipelines);
+  AppendMetric(text, "tessera_pipelines_formed_total", "counter",
+               "Pipelines formed since start.", c.pipelines_formed);
+  AppendMetric(text, "tessera_pipelines_dissolved_total", "counter",
+               "Pipelines taken apart because a member left.",
+               c.pipelines_dissolved);
   AppendMetric(text, "tessera_queued_regions", "gauge",
                "Regions waiting for a worker.", c.queued_regions);
   AppendMetric(text, "tessera_in_flight_regions", "gauge",

@@ -137,7 +137,41 @@ absl::StatusOr<WorkerHelloInfo> HelloFromProto(const v1::WorkerHello& hello) {
   info.regions_per_second = hello.regions_per_second();
   info.max_in_flight = hello.max_in_flight();
   info.flow_path = hello.flow_path();
+  if (hello.has_stage_serving()) {
+    const v1::StageServing& serving = hello.stage_serving();
+    if (serving.address().empty() || serving.cut_points().empty() ||
+        serving.piece_ms_size() != serving.cut_points_size()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "worker %s offers pipeline stages at '%s' with %d cut points and "
+          "%d piece timings; needs an address and one timing per cut point",
+          hello.worker_id(), serving.address(), serving.cut_points_size(),
+          serving.piece_ms_size()));
+    }
+    for (float ms : serving.piece_ms()) {
+      if (!(ms >= 0)) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "worker %s timed a model piece at %g ms", hello.worker_id(), ms));
+      }
+    }
+    info.stage_serving = StageServingInfo{
+        serving.address(),
+        {serving.cut_points().begin(), serving.cut_points().end()},
+        {serving.piece_ms().begin(), serving.piece_ms().end()}};
+  }
   return info;
+}
+
+v1::MasterMessage PlanToProto(const StagePlanMessage& plan) {
+  v1::MasterMessage message;
+  v1::StagePlan* out = message.mutable_plan();
+  out->set_plan_id(plan.plan_id);
+  for (const std::string& cut : plan.cuts) out->add_cuts(cut);
+  out->set_stage(plan.stage);
+  out->set_stages(plan.stages);
+  out->set_next_address(plan.next_address);
+  out->set_wire(plan.wire_fp16 ? v1::StageTensor::FLOAT16
+                               : v1::StageTensor::FLOAT32);
+  return message;
 }
 
 namespace {

@@ -30,6 +30,7 @@ v1::DvsConfig DvsToProto(const DvsSettings& dvs);
 absl::StatusOr<WorkerHelloInfo> HelloFromProto(const v1::WorkerHello& hello);
 
 v1::MasterMessage TaskToProto(const TaskMessage& task);
+v1::MasterMessage PlanToProto(const StagePlanMessage& plan);
 
 // Decodes the labels (and confidence) of a result. The sizes are checked by
 // the core, which knows the region.

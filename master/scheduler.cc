@@ -125,7 +125,17 @@ std::optional<StreamId> Scheduler::NextStream() const {
 }
 
 bool Scheduler::IsFree(const WorkerState& worker) const {
-  return !worker.held_back && worker.load() < worker.profile.max_in_flight;
+  return !worker.held_back && !worker.parked &&
+         worker.load() < worker.profile.max_in_flight;
+}
+
+absl::Status Scheduler::SetParked(WorkerId id, bool parked) {
+  auto it = workers_.find(id);
+  if (it == workers_.end()) {
+    return absl::NotFoundError(absl::StrFormat("no worker %d", id));
+  }
+  it->second.parked = parked;
+  return absl::OkStatus();
 }
 
 double Scheduler::ExpectedFinish(const WorkerState& worker) const {
@@ -151,7 +161,10 @@ std::optional<WorkerId> Scheduler::PickWorker(size_t queued) const {
   double busy_capacity = 0;
   for (const auto& [id, worker] : workers_) {
     const int load = worker.load();
-    if (worker.held_back || load < worker.profile.max_in_flight) continue;
+    if (worker.held_back || worker.parked ||
+        load < worker.profile.max_in_flight) {
+      continue;
+    }
     busy_capacity += std::max(0.0, best_finish / worker.estimated_ms - load);
   }
   if (static_cast<double>(queued) <= busy_capacity) return std::nullopt;

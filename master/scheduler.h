@@ -109,6 +109,10 @@ class Scheduler {
   // Any message from the worker: it is alive. (A worker held back after a
   // missed deadline takes new work only once it answers a task.)
   void MarkAlive(WorkerId id, absl::Time now);
+  // A parked worker keeps its link and finishes what it holds but takes no
+  // new job: it serves a pipeline stage to another worker (issue 9).
+  // NOT_FOUND for an unknown worker.
+  absl::Status SetParked(WorkerId id, bool parked);
 
   // Adds a job to the tail of its stream's queue.
   void Enqueue(const JobKey& job);
@@ -167,6 +171,7 @@ class Scheduler {
     std::set<TaskId> in_flight;
     std::set<TaskId> revoked;  // taken back; a late result is no violation
     bool held_back = false;
+    bool parked = false;
     absl::Time last_seen;
     // Taken-back tasks still occupy the worker until it answers them.
     int load() const {

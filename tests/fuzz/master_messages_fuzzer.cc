@@ -42,6 +42,7 @@ class FakeWorker : public WorkerLink {
  public:
   void SendTask(const TaskMessage& task) override { tasks.push_back(task); }
   void Close(const absl::Status&) override { closed = true; }
+  void SendPlan(const StagePlanMessage&) override {}
   std::vector<TaskMessage> tasks;
   bool closed = false;
 };

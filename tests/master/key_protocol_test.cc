@@ -27,8 +27,9 @@ class FakeWorker : public WorkerLink {
  public:
   void SendTask(const TaskMessage& task) override { inbox.push_back(task); }
   void Close(const absl::Status&) override {}
-  std::vector<TaskMessage> inbox;  // sent, not yet processed
-  std::map<int, uint64_t> held;    // region -> key frame it holds
+  void SendPlan(const StagePlanMessage&) override {}  // no stage servers
+  std::vector<TaskMessage> inbox;                     // sent, not yet processed
+  std::map<int, uint64_t> held;  // region -> key frame it holds
 };
 
 class FakeClient : public ClientLink {

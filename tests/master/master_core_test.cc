@@ -16,7 +16,11 @@ class FakeWorker : public WorkerLink {
  public:
   void SendTask(const TaskMessage& task) override { tasks.push_back(task); }
   void Close(const absl::Status& reason) override { closed = reason; }
+  void SendPlan(const StagePlanMessage& plan) override {
+    plans.push_back(plan);
+  }
   std::vector<TaskMessage> tasks;
+  std::vector<StagePlanMessage> plans;
   absl::Status closed;
 };
 
