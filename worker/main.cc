@@ -28,6 +28,8 @@
 #include "worker/optical_flow.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
+#include "worker/stage_pipeline.h"
+#include "worker/stage_service.h"
 #include "worker/worker_counters.h"
 
 ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
@@ -79,6 +81,15 @@ ABSL_FLAG(std::string, http_listen, "",
           "none, so that workers sharing a host need no ports)");
 ABSL_FLAG(std::string, http_port_file, "",
           "write the bound HTTP port here (useful with --http_listen=host:0)");
+ABSL_FLAG(std::string, stage_listen, "",
+          "serve pipeline stages of the model to other workers on this "
+          "address, e.g. 0.0.0.0:7700 (empty: whole model only; issue 9)");
+ABSL_FLAG(std::string, stage_advertise, "",
+          "the address other workers reach the stage port at (default: "
+          "this host's name and the bound port)");
+ABSL_FLAG(int, stage_probe, 256,
+          "side of the square input the model's pieces are timed on for the "
+          "master's pipeline planner");
 
 namespace tessera::worker {
 namespace {
@@ -94,6 +105,58 @@ std::string DefaultName() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return absl::StrFormat("%s-%d", host, getpid());
+}
+
+struct StageEndpoint {
+  std::unique_ptr<StageServer> server;  // null: no stages served
+  v1::StageServing serving;             // for the hello
+};
+
+// With --stage_listen: the Pipeline service on its port, and the model's
+// pieces timed for the master's planner.
+absl::StatusOr<StageEndpoint> ServeStages(Segmenter& segmenter) {
+  StageEndpoint out;
+  const std::string listen = absl::GetFlag(FLAGS_stage_listen);
+  if (listen.empty()) return out;
+  std::shared_ptr<StagePipeline> pipeline = segmenter.stage_pipeline();
+  if (!pipeline) {
+    return absl::InvalidArgumentError(
+        "--stage_listen needs the torchscript backend");
+  }
+  if (!absl::GetFlag(FLAGS_device_profile).empty()) {
+    // The pacer times whole-model steps; a stage would be padded to the
+    // whole model's time on the emulated device.
+    return absl::InvalidArgumentError(
+        "--stage_listen and --device_profile do not mix: emulated devices "
+        "pace whole-model steps only");
+  }
+  if (absl::GetFlag(FLAGS_stage_probe) < 32) {
+    return absl::InvalidArgumentError("--stage_probe must be >= 32");
+  }
+  absl::StatusOr<std::unique_ptr<StageServer>> server =
+      StageServer::Start(listen, pipeline);
+  if (!server.ok()) return server.status();
+  std::string advertise = absl::GetFlag(FLAGS_stage_advertise);
+  if (advertise.empty()) {
+    // A named listening host is where others reach it; a wildcard one is
+    // reached by this machine's name.
+    std::string host = listen.substr(0, listen.rfind(':'));
+    if (host.empty() || host == "0.0.0.0" || host == "[::]") {
+      char name[256] = {};
+      gethostname(name, sizeof(name) - 1);
+      host = name;
+    }
+    advertise = absl::StrFormat("%s:%d", host, (*server)->port());
+  }
+  absl::StatusOr<v1::StageServing> serving =
+      pipeline->Measure(absl::GetFlag(FLAGS_stage_probe), advertise);
+  if (!serving.ok()) return serving.status();
+  TLOG(INFO) << "serving pipeline stages at " << advertise << " ("
+             << serving->cut_points_size() << " cut points timed on "
+             << serving->probe() << ")";
+  out.server = *std::move(server);
+  out.serving = *std::move(serving);
+  return out;
 }
 
 int Fail(const std::string& message) {
@@ -158,6 +221,7 @@ int Run() {
   segmenter_options.precision = absl::GetFlag(FLAGS_precision);
   segmenter_options.channels_last = absl::GetFlag(FLAGS_channels_last);
   segmenter_options.cuda_graphs = absl::GetFlag(FLAGS_cuda_graphs);
+  segmenter_options.serve_stages = !absl::GetFlag(FLAGS_stage_listen).empty();
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));
@@ -196,6 +260,8 @@ int Run() {
   if (absl::GetFlag(FLAGS_key_capacity) < 1) {
     return Fail("--key_capacity must be >= 1");
   }
+  absl::StatusOr<StageEndpoint> stages = ServeStages(**segmenter);
+  if (!stages.ok()) return Fail(std::string(stages.status().message()));
 
   ConnectionOptions options;
   options.master = absl::GetFlag(FLAGS_master);
@@ -216,6 +282,8 @@ int Run() {
   absl::StatusOr<TlsFiles> tls = TlsFilesFromFlags(TlsSide::kPeer);
   if (!tls.ok()) return Fail(std::string(tls.status().message()));
   options.tls = *std::move(tls);
+  options.stage_pipeline = (*segmenter)->stage_pipeline();
+  if (stages->server) options.stage_serving = stages->serving;
   TLOG(INFO) << options.worker_id << ": model " << (*segmenter)->model_name()
              << " on " << (*segmenter)->device() << ", "
              << absl::StrFormat("%.1f", *speed) << " regions/s at "

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/auth_token.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
@@ -185,6 +186,31 @@ void MasterConnection::Count(const absl::StatusOr<RegionResultOut>& out,
   }
 }
 
+void MasterConnection::TakePlan(const v1::StagePlan& plan) {
+  if (!options_.stage_pipeline) {
+    if (!plan.plan_id().empty()) {
+      TLOG(WARNING) << "master sent pipeline plan " << plan.plan_id()
+                    << " to a worker that serves no stages; ignored";
+    }
+    return;
+  }
+  const std::string before = options_.stage_pipeline->plan_id();
+  if (plan.plan_id() == before) return;
+  if (absl::Status taken = options_.stage_pipeline->SetPlan(plan);
+      !taken.ok()) {
+    TLOG(ERROR) << "pipeline plan refused: " << taken.message();
+  } else if (plan.plan_id().empty()) {
+    TLOG(INFO) << "left pipeline " << before << "; running the whole model";
+  } else {
+    TLOG(INFO) << "pipeline " << plan.plan_id() << ": stage " << plan.stage()
+               << " of " << plan.stages() << " (cuts before "
+               << absl::StrJoin(plan.cuts(), ", ") << ")"
+               << (plan.next_address().empty()
+                       ? std::string()
+                       : ", next stage at " + plan.next_address());
+  }
+}
+
 void MasterConnection::SleepUnlessStopped(absl::Duration duration) {
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(&stopping_), duration);
@@ -256,6 +282,9 @@ void MasterConnection::Serve(Session& session) {
   hello->set_max_in_flight(options_.max_in_flight);
   hello->set_version("0.1.0");
   hello->set_flow_path(flow_path_ != nullptr);
+  if (options_.stage_serving) {
+    *hello->mutable_stage_serving() = *options_.stage_serving;
+  }
   if (!session.Write(hello_message)) return;
 
   v1::MasterMessage message;
@@ -311,10 +340,13 @@ void MasterConnection::Serve(Session& session) {
   });
 
   while (session.Read(&message)) {
+    if (message.has_plan()) TakePlan(message.plan());
     if (!message.has_task()) continue;
     queue.Push(
         std::make_shared<v1::RegionTask>(std::move(*message.mutable_task())));
   }
+  // A plan belongs to its link: the master plans afresh when it is back.
+  TakePlan(v1::StagePlan());
   {
     absl::MutexLock lock(&heartbeat_mu);
     heartbeat_stop = true;

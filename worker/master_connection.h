@@ -10,6 +10,7 @@
 #define TESSERA_WORKER_MASTER_CONNECTION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "worker/flow_path.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
+#include "worker/stage_pipeline.h"
 #include "worker/worker_counters.h"
 
 namespace tessera::worker {
@@ -44,6 +46,10 @@ struct ConnectionOptions {
   size_t key_capacity = 64;  // local key buffer, regions
   std::string auth_token;    // sent when set (common/auth_token.h)
   TlsFiles tls;              // plain text unless it has a CA (common/tls.h)
+  // Pipeline stages (issue 9): announced in the hello when set; the
+  // master's plans go to stage_pipeline.
+  std::optional<v1::StageServing> stage_serving;
+  std::shared_ptr<StagePipeline> stage_pipeline;
 };
 
 class MasterConnection {
@@ -68,6 +74,8 @@ class MasterConnection {
   void SleepUnlessStopped(absl::Duration duration);
   // One region answered, and the keys the buffer dropped meanwhile.
   void Count(const absl::StatusOr<RegionResultOut>& out, uint64_t evictions);
+  // Takes (or, with an empty plan, gives up) a place in a pipeline.
+  void TakePlan(const v1::StagePlan& plan);
 
   const ConnectionOptions options_;
   Segmenter& segmenter_;

@@ -17,6 +17,8 @@
 
 namespace tessera::worker {
 
+class StagePipeline;  // worker/stage_pipeline.h
+
 struct Segmentation {
   LabelMap labels;  // the input's size, one class id per pixel
   Image
@@ -37,6 +39,11 @@ class Segmenter {
   virtual std::string model_name() const = 0;
   virtual std::string device() const = 0;
   virtual int num_classes() const = 0;
+  // This segmenter's part in pipelined networks, when it was created to
+  // serve stages (SegmenterOptions::serve_stages); null otherwise.
+  virtual std::shared_ptr<StagePipeline> stage_pipeline() const {
+    return nullptr;
+  }
 };
 
 struct SegmenterOptions {
@@ -54,6 +61,10 @@ struct SegmenterOptions {
   // region shape (CUDA builds, CUDA devices only).
   bool cuda_graphs = false;
   int null_classes = 11;  // classes the null backend pretends to have
+  // Take part in pipelines of this network (issue 9): serve a stage to
+  // other workers, or head a pipeline by running stage 0 and sending the
+  // rest on. TorchScript backend only.
+  bool serve_stages = false;
 };
 
 // Loads and checks the model: a missing or broken file, a card that

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "worker/cuda_graphs.h"
 #include "worker/model_card.h"
 #include "worker/segmenter_backends.h"
+#include "worker/torch_stage_pipeline.h"
 #include "worker/torch_util.h"
 
 namespace tessera::worker {
@@ -76,7 +79,8 @@ class TorchSegmenter : public Segmenter {
  public:
   TorchSegmenter(torch::jit::Module module, v1::ModelCard card,
                  torch::Device device, std::string device_name,
-                 torch::ScalarType dtype, bool channels_last, bool cuda_graphs)
+                 torch::ScalarType dtype, bool channels_last, bool cuda_graphs,
+                 bool serve_stages)
       : module_(std::move(module)),
         card_(std::move(card)),
         device_(device),
@@ -88,6 +92,10 @@ class TorchSegmenter : public Segmenter {
     gain_ = torch::tensor(normalisation.gain).view({1, 3, 1, 1}).to(device_);
     offset_ =
         torch::tensor(normalisation.offset).view({1, 3, 1, 1}).to(device_);
+    if (serve_stages) {
+      pipeline_ =
+          std::make_shared<TorchStagePipeline>(module_, device_, dtype_);
+    }
     if (cuda_graphs) {
       graphed_labels_ =
           std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
@@ -149,13 +157,23 @@ class TorchSegmenter : public Segmenter {
   }
 
   // Runs the network on `input` (NCHW float, normalised) and returns scores.
+  // Through the pipeline this worker heads, if it heads one.
   absl::StatusOr<torch::Tensor> Forward(const torch::Tensor& input) {
+    if (pipeline_) {
+      if (std::optional<absl::StatusOr<at::Tensor>> scores =
+              pipeline_->ForwardAsHead(input)) {
+        return *std::move(scores);
+      }
+    }
     return ScoresOf(module_.forward({input}));
   }
 
   std::string model_name() const override { return card_.name(); }
   std::string device() const override { return device_name_; }
   int num_classes() const override { return card_.num_classes(); }
+  std::shared_ptr<StagePipeline> stage_pipeline() const override {
+    return pipeline_;
+  }
 
   const v1::ModelCard& card() const { return card_; }
   const torch::Device& torch_device() const { return device_; }
@@ -303,6 +321,7 @@ class TorchSegmenter : public Segmenter {
   // the confidence output.
   std::unique_ptr<GraphedStep> graphed_labels_;
   std::unique_ptr<GraphedStep> graphed_with_confidence_;
+  std::shared_ptr<TorchStagePipeline> pipeline_;  // with serve_stages
 };
 
 // Runs one probe input through the network and checks that what comes out
@@ -365,6 +384,11 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
     return absl::InvalidArgumentError(
         "CUDA graphs need a CUDA device and a LibTorch built with CUDA");
   }
+  if (options.cuda_graphs && options.serve_stages) {
+    // A captured graph cannot wait on another worker.
+    return absl::InvalidArgumentError(
+        "CUDA graphs and pipeline stages do not mix: choose one");
+  }
 
   // Debian's LibTorch starts with one intra-op thread: always set it.
   const int threads =
@@ -387,7 +411,7 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   }
   auto segmenter = std::make_unique<TorchSegmenter>(
       *std::move(module), *std::move(card), *device, options.device, *dtype,
-      options.channels_last, options.cuda_graphs);
+      options.channels_last, options.cuda_graphs, options.serve_stages);
   absl::Status checked;
   try {
     checked = CheckOutputAgainstCard(*segmenter);
