@@ -33,7 +33,8 @@ std::vector<std::string> MasterFlags(const ClusterRunOptions& options) {
           "--schedule=" + options.schedule,
           absl::StrCat("--key_affinity=", options.key_affinity),
           // The live view encodes overlays: work a bench should not measure.
-          "--live_view=false"};
+          "--live_view=false",
+          absl::StrCat("--pipeline_stages=", options.pipeline_stages)};
 }
 
 }  // namespace
@@ -63,6 +64,9 @@ absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
       flags.push_back("--device_profile=" + options.worker_profiles[i]);
     }
     if (!options.flow_path) flags.push_back("--flow=none");
+    if (options.pipeline_stages >= 2) {
+      flags.push_back("--stage_listen=127.0.0.1:0");
+    }
     flags.insert(flags.end(), options.worker_flags.begin(),
                  options.worker_flags.end());
     cluster.AddWorker(flags);
@@ -79,6 +83,17 @@ absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
     return absl::UnavailableError(
         absl::StrFormat("%d workers did not all register within 120 s; see %s",
                         workers, cluster.master().log_path()));
+  }
+  if (options.pipeline_stages >= 2) {
+    const int pipelines = workers / options.pipeline_stages;
+    if (pipelines > 0 &&
+        !WaitForLog(cluster.master(),
+                    absl::StrFormat("pipeline p%d of model", pipelines),
+                    30000)) {
+      return absl::UnavailableError(absl::StrFormat(
+          "%d pipeline(s) of %d stages did not form; see %s", pipelines,
+          options.pipeline_stages, cluster.master().log_path()));
+    }
   }
 
   client::StreamClientOptions stream;

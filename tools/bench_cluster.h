@@ -31,6 +31,10 @@ struct ClusterRunOptions {
   std::string schedule = "speed";  // master --schedule
   bool key_affinity = true;        // master --key_affinity
   int threads = 1;                 // per worker
+  // >= 2: every worker serves stages and the master joins them this many
+  // to a pipeline of the model (issue 9); the stream starts once all the
+  // pipelines stand.
+  int pipeline_stages = 0;
   // More flags for every worker, e.g. {"--device=cuda", "--max_batch=8"}.
   std::vector<std::string> worker_flags;
   std::string master_binary;

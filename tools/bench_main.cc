@@ -56,8 +56,9 @@ ABSL_FLAG(std::string, size, "480x360", "generated clip's frame size");
 ABSL_FLAG(int, synth_seed, 500, "generated clip's seed");
 ABSL_FLAG(std::string, configs, "single,1,2,3,4,5,6",
           "configurations: single | N (1+N workers) | mix (the --mix "
-          "workers); N and mix take /fifo (no speed weighting) or "
-          "/no-affinity (no key affinity)");
+          "workers); N and mix take /fifo (no speed weighting), "
+          "/no-affinity (no key affinity) or /pipe (the workers run the "
+          "model as one pipeline, a stage each)");
 ABSL_FLAG(int, repeats, 3, "runs per configuration");
 ABSL_FLAG(std::string, mode, "dvs",
           "dvs (flow path and decision network) | seg (segment every region)");
@@ -211,10 +212,12 @@ absl::StatusOr<std::vector<BenchConfig>> PlanConfigs(
         config.schedule = "fifo";
       } else if (parts[i] == "no-affinity") {
         config.key_affinity = false;
+      } else if (parts[i] == "pipe") {
+        config.pipeline_stages = -1;  // the worker count, once known
       } else {
         return absl::InvalidArgumentError(absl::StrFormat(
-            "--configs: '%s': unknown variant '%s' (fifo, no-affinity)", item,
-            parts[i]));
+            "--configs: '%s': unknown variant '%s' (fifo, no-affinity, pipe)",
+            item, parts[i]));
       }
     }
     int workers = 0;
@@ -238,6 +241,8 @@ absl::StatusOr<std::vector<BenchConfig>> PlanConfigs(
       return absl::InvalidArgumentError(absl::StrFormat(
           "--configs: '%s' is not single, mix or a worker count >= 1", item));
     }
+    // N/pipe: the N workers run the model as one pipeline of N stages.
+    if (config.pipeline_stages < 0) config.pipeline_stages = config.workers;
     config.name = base == "single" ? "single"
                   : base == "mix"  ? std::string(item)
                                    : absl::StrCat("1+", item);
@@ -400,6 +405,7 @@ int Run(int argc, char** argv) {
         options.worker_profiles = config.worker_profiles;
         options.schedule = config.schedule;
         options.key_affinity = config.key_affinity;
+        options.pipeline_stages = config.pipeline_stages;
         options.threads = single.threads;
         options.worker_flags = absl::StrSplit(absl::GetFlag(FLAGS_worker_flags),
                                               ' ', absl::SkipEmpty());

@@ -21,8 +21,9 @@ struct BenchConfig {
   std::vector<std::string> worker_profiles;  // names, "" = this machine
   std::string schedule = "speed";
   bool key_affinity = true;
-  bool flow_path = true;  // DVS; false: every region is segmented
-  double threshold = 90;  // percent, with the flow path
+  bool flow_path = true;    // DVS; false: every region is segmented
+  double threshold = 90;    // percent, with the flow path
+  int pipeline_stages = 0;  // N/pipe: one pipeline of N stage workers
 };
 
 struct RunRecord {
