@@ -55,8 +55,10 @@ void MasterCore::FormPipelinesLocked() {
             .wire_fp16 = options_.pipeline_fp16};
         entry.link->SendPlan(message);
         pipeline_of_[worker] = id;
-        // Only the head takes regions; the others serve it.
-        if (stage > 0) (void)scheduler_.SetParked(worker, true);
+        // Only the head takes regions, enough of them to keep every stage
+        // busy; the others serve it.
+        (void)(stage == 0 ? scheduler_.SetInFlightFactor(worker, stages)
+                          : scheduler_.SetParked(worker, true));
       }
       TLOG(INFO) << "pipeline " << id << " of model " << model << ": "
                  << absl::StrJoin(names, " -> ") << " (cuts before "
@@ -79,6 +81,7 @@ void MasterCore::DissolvePipelineLocked(const std::string& id,
     pipeline_of_.erase(member);
     worker->second.link->SendPlan(StagePlanMessage{});
     (void)scheduler_.SetParked(member, false);
+    (void)scheduler_.SetInFlightFactor(member, 1);
     ++released;
   }
   pipelines_.erase(it);

@@ -33,6 +33,7 @@ absl::Status Scheduler::AddWorker(WorkerId id, const WorkerProfile& profile,
   state.profile = profile;
   state.profile.max_in_flight =
       std::min(profile.max_in_flight, options_.max_in_flight_per_worker);
+  state.base_max_in_flight = state.profile.max_in_flight;
   state.estimated_ms = 1000.0 / profile.regions_per_second;
   state.last_seen = now;
   workers_.emplace(id, std::move(state));
@@ -135,6 +136,19 @@ absl::Status Scheduler::SetParked(WorkerId id, bool parked) {
     return absl::NotFoundError(absl::StrFormat("no worker %d", id));
   }
   it->second.parked = parked;
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::SetInFlightFactor(WorkerId id, int factor) {
+  auto it = workers_.find(id);
+  if (it == workers_.end()) {
+    return absl::NotFoundError(absl::StrFormat("no worker %d", id));
+  }
+  if (factor < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("in-flight factor %d for worker %d", factor, id));
+  }
+  it->second.profile.max_in_flight = it->second.base_max_in_flight * factor;
   return absl::OkStatus();
 }
 

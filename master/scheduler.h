@@ -113,6 +113,10 @@ class Scheduler {
   // new job: it serves a pipeline stage to another worker (issue 9).
   // NOT_FOUND for an unknown worker.
   absl::Status SetParked(WorkerId id, bool parked);
+  // The worker may hold `factor` times its in-flight bound: the head of a
+  // pipeline of `factor` stages keeps every stage busy. NOT_FOUND for an
+  // unknown worker, INVALID_ARGUMENT for a factor below 1.
+  absl::Status SetInFlightFactor(WorkerId id, int factor);
 
   // Adds a job to the tail of its stream's queue.
   void Enqueue(const JobKey& job);
@@ -172,6 +176,7 @@ class Scheduler {
     std::set<TaskId> revoked;  // taken back; a late result is no violation
     bool held_back = false;
     bool parked = false;
+    int base_max_in_flight = 0;  // as registered, before any factor
     absl::Time last_seen;
     // Taken-back tasks still occupy the worker until it answers them.
     int load() const {

@@ -164,6 +164,28 @@ TEST_F(MasterPipelineTest, StageServersFormAPipelineOnlyTheHeadTakesTasks) {
   EXPECT_FALSE(plain->tasks.empty());
 }
 
+TEST_F(MasterPipelineTest, TheHeadHoldsEnoughRegionsForEveryStage) {
+  MasterCore core(Options(2));
+  auto head = std::make_shared<FakeWorker>();
+  auto tail = std::make_shared<FakeWorker>();
+  ASSERT_TRUE(core.AddWorker(StageHello("head", {1, 1, 1, 1, 1}), head).ok());
+  absl::StatusOr<WorkerId> tail_id =
+      core.AddWorker(StageHello("tail", {1, 1, 1, 1, 1}), tail);
+  StreamSettings settings = OneRegion();
+  settings.max_queued_frames = 32;
+  auto client = std::make_shared<FakeClient>();
+  absl::StatusOr<StreamHandle> stream = core.OpenStream(settings, client);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(core.SubmitFrame(stream->id, i, Image::Create(16, 16, 3)).ok());
+  }
+  // 8 in flight per worker, twice that for the head of 2 stages.
+  EXPECT_EQ(head->tasks.size(), 16u);
+  EXPECT_TRUE(tail->tasks.empty());
+  // Back on the whole model, it holds 8 again: nothing new until then.
+  core.RemoveWorker(*tail_id, absl::UnavailableError("gone"));
+  EXPECT_EQ(head->tasks.size(), 16u);
+}
+
 TEST_F(MasterPipelineTest, LosingAStageReleasesTheOthersAndLosesNoFrame) {
   MasterCore core(Options(2));
   auto head = std::make_shared<FakeWorker>();
