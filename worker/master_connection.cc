@@ -313,13 +313,16 @@ void MasterConnection::Serve(Session& session) {
                             options_.key_capacity);
   TaskBatcher<std::shared_ptr<v1::RegionTask>> queue(options_.max_batch,
                                                      options_.max_batch_wait);
-  std::thread inference([&] {
-    while (true) {
-      std::vector<std::shared_ptr<v1::RegionTask>> batch = queue.NextBatch();
-      if (batch.empty()) return;
-      RunBatch(session, processor, batch);
-    }
-  });
+  std::vector<std::thread> inference;
+  for (int i = 0; i < std::max(1, options_.inference_threads); ++i) {
+    inference.emplace_back([&] {
+      while (true) {
+        std::vector<std::shared_ptr<v1::RegionTask>> batch = queue.NextBatch();
+        if (batch.empty()) return;
+        RunBatch(session, processor, batch);
+      }
+    });
+  }
   absl::Mutex heartbeat_mu;
   bool heartbeat_stop = false;
   std::thread heartbeat([&] {
@@ -359,7 +362,7 @@ void MasterConnection::Serve(Session& session) {
   // Tasks still queued belong to a dead link (the master requeues them):
   // drop them rather than compute results nobody reads.
   queue.Close();
-  inference.join();
+  for (std::thread& thread : inference) thread.join();
   session.StopWrites();
 }
 
@@ -374,13 +377,13 @@ void MasterConnection::RunBatch(
     ins.push_back(TaskFromProto(*task));
     if (ins.back().ok()) valid.push_back(&*ins.back());
   }
-  const uint64_t evicted = processor.keys().evictions();
+  const uint64_t evicted = processor.key_evictions();
   std::vector<absl::StatusOr<RegionResultOut>> outs =
       processor.ProcessBatch(valid);
   // Once, then every 1000: evictions cost segmentations.
-  if (const uint64_t now = processor.keys().evictions();
+  if (const uint64_t now = processor.key_evictions();
       now != evicted && (evicted == 0 || now / 1000 != evicted / 1000)) {
-    TLOG(WARNING) << "local key buffer full (" << processor.keys().capacity()
+    TLOG(WARNING) << "local key buffer full (" << processor.key_capacity()
                   << " regions): " << now
                   << " keys evicted so far; their regions are segmented "
                      "when next asked; raise --key_capacity";
@@ -390,7 +393,7 @@ void MasterConnection::RunBatch(
     const absl::StatusOr<RegionResultOut> out =
         ins[i].ok() ? std::move(outs[next++])
                     : absl::StatusOr<RegionResultOut>(ins[i].status());
-    Count(out, i == 0 ? processor.keys().evictions() - evicted : 0);
+    Count(out, i == 0 ? processor.key_evictions() - evicted : 0);
     session.Write(out.ok() ? ResultMessage(*out)
                            : FailureMessage(batch[i]->task_id(), out.status()));
   }

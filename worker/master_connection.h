@@ -34,6 +34,10 @@ struct ConnectionOptions {
   // Tasks segmented together (worker/task_batcher.h): up to max_batch,
   // waiting at most max_batch_wait for more once one is there.
   int max_batch = 1;
+  // Threads taking batches. A worker heading a pipeline segments a batch
+  // while the previous ones are still in the later stages; otherwise the
+  // threads take turns.
+  int inference_threads = 1;
   absl::Duration max_batch_wait = absl::Microseconds(2000);
   double regions_per_second = 1;
   absl::Duration connect_timeout = absl::Seconds(5);

@@ -29,6 +29,7 @@ absl::StatusOr<RegionResultOut> RegionProcessor::Process(
 
 std::vector<absl::StatusOr<RegionResultOut>> RegionProcessor::ProcessBatch(
     const std::vector<const RegionTaskIn*>& tasks) {
+  absl::MutexLock lock(&mu_);
   std::vector<absl::StatusOr<RegionResultOut>> results(
       tasks.size(), absl::UnknownError("not processed"));
   std::vector<ToSegment> to_segment;
@@ -68,8 +69,11 @@ void RegionProcessor::SegmentAll(
     any_confidence |= pending.with_confidence;
   }
   const auto segmentation_start = std::chrono::steady_clock::now();
+  const bool overlap = segmenter_.concurrent_batches();
+  if (overlap) mu_.Unlock();
   absl::StatusOr<std::vector<Segmentation>> segmentations =
       segmenter_.SegmentBatch(images, any_confidence);
+  if (overlap) mu_.Lock();
   // A batch's regions share its time equally.
   const double segmentation_ms =
       MillisecondsSince(segmentation_start) / to_segment.size();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/image_codec.h"
 #include "common/region_timings.h"
 #include "worker/flow_path.h"
@@ -91,7 +92,15 @@ class RegionProcessor {
       const std::vector<const RegionTaskIn*>& tasks);
 
   bool has_flow_path() const { return flow_path_ != nullptr; }
-  LocalKeyBuffer& keys() { return keys_; }
+  // The local key buffer, for a caller that runs no batch meanwhile (tests).
+  LocalKeyBuffer& keys() ABSL_NO_THREAD_SAFETY_ANALYSIS { return keys_; }
+  size_t key_capacity() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return keys_.capacity();  // fixed at construction
+  }
+  uint64_t key_evictions() {
+    absl::MutexLock lock(&mu_);
+    return keys_.evictions();
+  }
 
  private:
   // A decoded region the flow path did not take, waiting for segmentation.
@@ -136,7 +145,14 @@ class RegionProcessor {
   Segmenter& segmenter_;
   DecodeLimits limits_;
   FlowPath* flow_path_;
-  LocalKeyBuffer keys_;
+  // Batches may come from several threads. They take turns, except while
+  // a segmenter that allows it (Segmenter::concurrent_batches: the head of
+  // a pipeline, whose batches mostly wait on other workers) runs one: then
+  // the next batch is prepared meanwhile. Its regions may then warp from a
+  // key a little older than the one the running batch is about to make,
+  // never from one the master's policy does not allow.
+  absl::Mutex mu_;
+  LocalKeyBuffer keys_ ABSL_GUARDED_BY(mu_);
 };
 
 // Regions per second on a synthetic `probe` region after one warm-up run;

@@ -44,6 +44,10 @@ class Segmenter {
   virtual std::shared_ptr<StagePipeline> stage_pipeline() const {
     return nullptr;
   }
+  // SegmentBatch may run on several threads at once right now: true for
+  // the head of a pipeline on a CPU, whose batches mostly wait on the
+  // other stages' workers.
+  virtual bool concurrent_batches() const { return false; }
 };
 
 struct SegmenterOptions {

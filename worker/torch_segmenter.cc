@@ -174,6 +174,11 @@ class TorchSegmenter : public Segmenter {
   std::shared_ptr<StagePipeline> stage_pipeline() const override {
     return pipeline_;
   }
+  // On a CPU nothing of a call is shared with the next (on a GPU the pinned
+  // staging buffer is).
+  bool concurrent_batches() const override {
+    return pipeline_ && !device_.is_cuda() && pipeline_->heads_pipeline();
+  }
 
   const v1::ModelCard& card() const { return card_; }
   const torch::Device& torch_device() const { return device_; }
