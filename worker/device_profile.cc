@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "worker/json_proto.h"
+#include "worker/stage_pipeline.h"
 
 namespace tessera::worker {
 namespace {
@@ -16,6 +17,8 @@ class PacedSegmenter : public Segmenter {
 
   absl::StatusOr<Segmentation> Segment(const Image& image,
                                        bool want_confidence) override {
+    // At the head of a pipeline each stage paces itself, on its worker.
+    if (HeadsPipeline()) return inner_->Segment(image, want_confidence);
     const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
     absl::StatusOr<Segmentation> out = inner_->Segment(image, want_confidence);
     // A failure is reported at once: padding it would only delay the retry.
@@ -29,8 +32,26 @@ class PacedSegmenter : public Segmenter {
     return inner_->device() + " as " + pacer_->profile().name();
   }
   int num_classes() const override { return inner_->num_classes(); }
+  std::shared_ptr<StagePipeline> stage_pipeline() const override {
+    return inner_->stage_pipeline();
+  }
+  // Only a pipeline's head runs batches at once, and it is not padded here.
+  bool concurrent_batches() const override {
+    return inner_->concurrent_batches();
+  }
+  absl::StatusOr<std::vector<Segmentation>> SegmentBatch(
+      const std::vector<const Image*>& images, bool want_confidence) override {
+    // A pipeline's head sends a batch's regions on one after another.
+    if (HeadsPipeline()) return inner_->SegmentBatch(images, want_confidence);
+    return Segmenter::SegmentBatch(images, want_confidence);
+  }
 
  private:
+  bool HeadsPipeline() const {
+    const std::shared_ptr<StagePipeline> pipeline = inner_->stage_pipeline();
+    return pipeline != nullptr && pipeline->heads_pipeline();
+  }
+
   std::unique_ptr<Segmenter> inner_;
   std::shared_ptr<DevicePacer> pacer_;
 };
@@ -104,6 +125,15 @@ void DevicePacer::PadSteps(std::initializer_list<Step> steps, Size region,
                            Clock::time_point start) {
   double target_ms = 0;
   for (const Step step : steps) target_ms += StepMs(step, region);
+  PadUntil(target_ms, start);
+}
+
+void DevicePacer::PadFraction(Step step, Size region, double fraction,
+                              Clock::time_point start) {
+  PadUntil(StepMs(step, region) * fraction, start);
+}
+
+void DevicePacer::PadUntil(double target_ms, Clock::time_point start) {
   const Clock::time_point until =
       start + std::chrono::duration_cast<Clock::duration>(
                   std::chrono::duration<double, std::milli>(target_ms));

@@ -58,10 +58,17 @@ class DevicePacer {
   void PadSteps(std::initializer_list<Step> steps, Size region,
                 Clock::time_point start);
 
+  // A share of one step: a pipeline stage doing `fraction` of the
+  // segmentation network's work pads to that share of its time.
+  void PadFraction(Step step, Size region, double fraction,
+                   Clock::time_point start);
+
   PacingCounters counters() const;
   const v1::DeviceProfile& profile() const { return profile_; }
 
  private:
+  void PadUntil(double target_ms, Clock::time_point start);
+
   v1::DeviceProfile profile_;
   std::atomic<uint64_t> steps_{0};
   std::atomic<uint64_t> overruns_{0};

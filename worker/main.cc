@@ -113,8 +113,10 @@ struct StageEndpoint {
 };
 
 // With --stage_listen: the Pipeline service on its port, and the model's
-// pieces timed for the master's planner.
-absl::StatusOr<StageEndpoint> ServeStages(Segmenter& segmenter) {
+// pieces timed for the master's planner (as the emulated device's, with
+// --device_profile).
+absl::StatusOr<StageEndpoint> ServeStages(Segmenter& segmenter,
+                                          std::shared_ptr<DevicePacer> pacer) {
   StageEndpoint out;
   const std::string listen = absl::GetFlag(FLAGS_stage_listen);
   if (listen.empty()) return out;
@@ -123,16 +125,10 @@ absl::StatusOr<StageEndpoint> ServeStages(Segmenter& segmenter) {
     return absl::InvalidArgumentError(
         "--stage_listen needs the torchscript backend");
   }
-  if (!absl::GetFlag(FLAGS_device_profile).empty()) {
-    // The pacer times whole-model steps; a stage would be padded to the
-    // whole model's time on the emulated device.
-    return absl::InvalidArgumentError(
-        "--stage_listen and --device_profile do not mix: emulated devices "
-        "pace whole-model steps only");
-  }
   if (absl::GetFlag(FLAGS_stage_probe) < 32) {
     return absl::InvalidArgumentError("--stage_probe must be >= 32");
   }
+  if (pacer) pipeline->EmulateWith(std::move(pacer));
   absl::StatusOr<std::unique_ptr<StageServer>> server =
       StageServer::Start(listen, pipeline);
   if (!server.ok()) return server.status();
@@ -260,7 +256,7 @@ int Run() {
   if (absl::GetFlag(FLAGS_key_capacity) < 1) {
     return Fail("--key_capacity must be >= 1");
   }
-  absl::StatusOr<StageEndpoint> stages = ServeStages(**segmenter);
+  absl::StatusOr<StageEndpoint> stages = ServeStages(**segmenter, pacer);
   if (!stages.ok()) return Fail(std::string(stages.status().message()));
 
   ConnectionOptions options;
@@ -283,6 +279,9 @@ int Run() {
   if (!tls.ok()) return Fail(std::string(tls.status().message()));
   options.tls = *std::move(tls);
   options.stage_pipeline = (*segmenter)->stage_pipeline();
+  // Heading a pipeline of up to 4 stages, up to 4 batches are under way at
+  // once (each one stage further on); the master sends enough for them.
+  if (stages->server) options.inference_threads = 4;
   if (stages->server) options.stage_serving = stages->serving;
   TLOG(INFO) << options.worker_id << ": model " << (*segmenter)->model_name()
              << " on " << (*segmenter)->device() << ", "

@@ -18,12 +18,15 @@
 #ifndef TESSERA_WORKER_STAGE_PIPELINE_H_
 #define TESSERA_WORKER_STAGE_PIPELINE_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "tessera/v1/stage.pb.h"
 
 namespace tessera::worker {
+
+class DevicePacer;  // worker/device_profile.h
 
 class StagePipeline {
  public:
@@ -41,6 +44,14 @@ class StagePipeline {
   // or a missing next address; the previous plan then stays.
   virtual absl::Status SetPlan(const v1::StagePlan& plan) = 0;
   virtual std::string plan_id() const = 0;
+  // This worker holds stage 0 of a plan of two or more stages.
+  virtual bool heads_pipeline() const = 0;
+
+  // Emulated devices (tessera-worker --device_profile): each stage then
+  // takes its share of the profile's segmentation time (its pieces' share
+  // of the measured whole), and Measure reports piece times scaled to the
+  // profile. Call before Measure.
+  virtual void EmulateWith(std::shared_ptr<DevicePacer> pacer) = 0;
 
   // One region's tensors from the previous stage: runs this worker's stage
   // and returns the network's outputs (from later stages when this is not

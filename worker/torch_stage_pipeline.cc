@@ -14,6 +14,7 @@
 #include "common/grpc_status.h"
 #include "common/transport_args.h"
 #include "tessera/v1/stage.grpc.pb.h"
+#include "worker/device_profile.h"
 #include "worker/model_stages.h"
 #include "worker/stage_wire.h"
 #include "worker/torch_util.h"
@@ -24,6 +25,7 @@ struct TorchStagePipeline::Plan {
   v1::StagePlan wire;
   ModelStages stages;
   std::unique_ptr<v1::Pipeline::Stub> next;  // null for the last stage
+  double share = 1;  // of the whole network's work, for emulated devices
 };
 
 namespace {
@@ -51,6 +53,37 @@ std::shared_ptr<const TorchStagePipeline::Plan>
 TorchStagePipeline::CurrentPlan() const {
   absl::MutexLock lock(&plan_mu_);
   return plan_;
+}
+
+bool TorchStagePipeline::heads_pipeline() const {
+  std::shared_ptr<const Plan> plan = CurrentPlan();
+  return plan && plan->wire.stage() == 0 && plan->wire.stages() >= 2;
+}
+
+void TorchStagePipeline::EmulateWith(std::shared_ptr<DevicePacer> pacer) {
+  pacer_ = std::move(pacer);
+}
+
+double TorchStagePipeline::ShareOf(const v1::StagePlan& plan) const {
+  absl::MutexLock lock(&plan_mu_);
+  const int stages = plan.cuts_size() + 1;
+  double total = 0;
+  for (double ms : piece_ms_) total += ms;
+  auto index = [&](const std::string& point) {
+    return static_cast<int>(
+        std::find(cut_points_.begin(), cut_points_.end(), point) -
+        cut_points_.begin());
+  };
+  const int begin = plan.stage() == 0 ? 0 : index(plan.cuts(plan.stage() - 1));
+  const int end = plan.stage() == stages - 1
+                      ? static_cast<int>(cut_points_.size())
+                      : index(plan.cuts(plan.stage()));
+  if (!(total > 0) || end > static_cast<int>(piece_ms_.size())) {
+    return 1.0 / stages;  // not measured here, or cut elsewhere
+  }
+  double share = 0;
+  for (int i = begin; i < end; ++i) share += piece_ms_[i];
+  return share / total;
 }
 
 std::string TorchStagePipeline::plan_id() const {
@@ -99,15 +132,34 @@ absl::StatusOr<v1::StageServing> TorchStagePipeline::Measure(
       carried = *std::move(out);
     }
   }
+  std::vector<double> piece_ms;
+  for (std::vector<double>& piece : times) {
+    std::nth_element(piece.begin(), piece.begin() + kRuns / 2, piece.end());
+    piece_ms.push_back(piece[kRuns / 2]);
+  }
+  {
+    absl::MutexLock lock(&plan_mu_);
+    cut_points_ = usable;
+    piece_ms_ = piece_ms;
+  }
+  // An emulated device reports the profile's time, split as measured here.
+  double scale = 1;
+  if (pacer_) {
+    double total = 0;
+    for (double ms : piece_ms) total += ms;
+    scale = pacer_->StepMs(DevicePacer::Step::kSegmentation,
+                           {probe_size, probe_size}) /
+            total;
+  }
   v1::StageServing serving;
   serving.set_address(address);
   for (const std::string& point : usable) serving.add_cut_points(point);
-  for (std::vector<double>& piece : times) {
-    std::nth_element(piece.begin(), piece.begin() + kRuns / 2, piece.end());
-    serving.add_piece_ms(static_cast<float>(piece[kRuns / 2]));
+  for (double ms : piece_ms) {
+    serving.add_piece_ms(static_cast<float>(ms * scale));
   }
-  serving.set_probe(absl::StrFormat("1x3x%dx%d %s", probe_size, probe_size,
-                                    c10::toString(dtype_)));
+  serving.set_probe(absl::StrFormat(
+      "1x3x%dx%d %s%s", probe_size, probe_size, c10::toString(dtype_),
+      pacer_ ? " as " + pacer_->profile().name() : std::string()));
   return serving;
 }
 
@@ -136,7 +188,8 @@ absl::Status TorchStagePipeline::SetPlan(const v1::StagePlan& plan) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "pipeline plan %s: %s", plan.plan_id(), cut.status().message()));
   }
-  auto next = std::make_shared<Plan>(Plan{plan, *std::move(cut), nullptr});
+  auto next = std::make_shared<Plan>(
+      Plan{plan, *std::move(cut), nullptr, ShareOf(plan)});
   if (!last) {
     next->next = v1::Pipeline::NewStub(grpc::CreateCustomChannel(
         plan.next_address(), grpc::InsecureChannelCredentials(),
@@ -148,17 +201,27 @@ absl::Status TorchStagePipeline::SetPlan(const v1::StagePlan& plan) {
 }
 
 absl::StatusOr<std::vector<at::Tensor>> TorchStagePipeline::RunStage(
-    const Plan& plan, int stage, const std::vector<at::Tensor>& inputs) {
+    const Plan& plan, int stage, const std::vector<at::Tensor>& inputs,
+    Size region) {
   absl::MutexLock lock(&compute_mu_);
+  const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
   c10::InferenceMode inference;
-  return plan.stages.Run(stage, inputs);
+  absl::StatusOr<std::vector<at::Tensor>> out = plan.stages.Run(stage, inputs);
+  if (out.ok() && pacer_) {
+    pacer_->PadFraction(DevicePacer::Step::kSegmentation, region, plan.share,
+                        start);
+  }
+  return out;
 }
 
 absl::StatusOr<v1::StageActivations> TorchStagePipeline::SendOn(
-    const Plan& plan, int stage, const std::vector<at::Tensor>& outputs) {
+    const Plan& plan, int stage, const std::vector<at::Tensor>& outputs,
+    Size region) {
   v1::StageActivations message;
   message.set_stage(stage);
   message.set_plan_id(plan.wire.plan_id());
+  message.set_region_width(region.width);
+  message.set_region_height(region.height);
   const StageInfo& info = plan.stages.info(stage);
   for (size_t i = 0; i < outputs.size(); ++i) {
     absl::StatusOr<v1::StageTensor> tensor =
@@ -216,24 +279,27 @@ absl::StatusOr<v1::StageActivations> TorchStagePipeline::Serve(
     if (!decoded.ok()) return decoded.status();
     inputs.push_back(decoded->to(device_, dtype_));
   }
+  const Size region{in.region_width(), in.region_height()};
   absl::StatusOr<std::vector<at::Tensor>> outputs =
-      RunStage(*plan, stage, inputs);
+      RunStage(*plan, stage, inputs, region);
   if (!outputs.ok()) return outputs.status();
-  return SendOn(*plan, stage, *outputs);
+  return SendOn(*plan, stage, *outputs, region);
 }
 
 std::optional<absl::StatusOr<at::Tensor>> TorchStagePipeline::ForwardAsHead(
     const at::Tensor& input) {
   std::shared_ptr<const Plan> plan = CurrentPlan();
   if (!plan || plan->wire.stage() != 0) return std::nullopt;
+  const Size region{static_cast<int>(input.size(3)),
+                    static_cast<int>(input.size(2))};
   std::vector<std::future<absl::StatusOr<v1::StageActivations>>> replies;
   for (int64_t i = 0; i < input.size(0); ++i) {
     absl::StatusOr<std::vector<at::Tensor>> outputs =
-        RunStage(*plan, 0, {input.slice(0, i, i + 1)});
+        RunStage(*plan, 0, {input.slice(0, i, i + 1)}, region);
     if (!outputs.ok()) return outputs.status();
-    replies.push_back(
-        std::async(std::launch::async, [this, plan, out = *std::move(outputs)] {
-          return SendOn(*plan, 0, out);
+    replies.push_back(std::async(
+        std::launch::async, [this, plan, region, out = *std::move(outputs)] {
+          return SendOn(*plan, 0, out, region);
         }));
   }
   std::vector<at::Tensor> scores;

@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/image.h"
 #include "worker/stage_pipeline.h"
 
 namespace tessera::worker {
@@ -35,6 +36,8 @@ class TorchStagePipeline : public StagePipeline {
                                            const std::string& address) override;
   absl::Status SetPlan(const v1::StagePlan& plan) override;
   std::string plan_id() const override;
+  bool heads_pipeline() const override;
+  void EmulateWith(std::shared_ptr<DevicePacer> pacer) override;
   absl::StatusOr<v1::StageActivations> Serve(
       const v1::StageActivations& in) override;
 
@@ -49,14 +52,20 @@ class TorchStagePipeline : public StagePipeline {
  private:
   struct Plan;
   std::shared_ptr<const Plan> CurrentPlan() const;
-  // Stage `stage` of `plan` on `inputs`, one computation at a time per
-  // device (a worker heading one pipeline may serve no other stage, but
-  // requests of several regions arrive together).
+  // Stage `stage` of `plan` on `inputs` for a region of `region` pixels at
+  // the network's input, one computation at a time per device (requests
+  // of several regions arrive together); an emulated device pads it to
+  // the stage's share of its segmentation time.
   absl::StatusOr<std::vector<at::Tensor>> RunStage(
-      const Plan& plan, int stage, const std::vector<at::Tensor>& inputs);
+      const Plan& plan, int stage, const std::vector<at::Tensor>& inputs,
+      Size region);
   // Sends the tensors leaving `stage` to the next stage's worker.
   absl::StatusOr<v1::StageActivations> SendOn(
-      const Plan& plan, int stage, const std::vector<at::Tensor>& outputs);
+      const Plan& plan, int stage, const std::vector<at::Tensor>& outputs,
+      Size region);
+  // The share of the whole network's measured time in stage `stage` of
+  // `plan` (an even share before Measure).
+  double ShareOf(const v1::StagePlan& plan) const;
 
   torch::jit::Module module_;
   const torch::Device device_;
@@ -64,6 +73,10 @@ class TorchStagePipeline : public StagePipeline {
   const absl::Duration hop_timeout_;
   mutable absl::Mutex plan_mu_;
   std::shared_ptr<const Plan> plan_ ABSL_GUARDED_BY(plan_mu_);
+  // What Measure found, for each stage's share of the work.
+  std::vector<std::string> cut_points_ ABSL_GUARDED_BY(plan_mu_);
+  std::vector<double> piece_ms_ ABSL_GUARDED_BY(plan_mu_);
+  std::shared_ptr<DevicePacer> pacer_;  // set before serving; null: real
   absl::Mutex compute_mu_;
 };
 

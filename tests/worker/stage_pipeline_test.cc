@@ -4,6 +4,7 @@
 // an error naming it, never a wrong answer.
 #include "worker/stage_pipeline.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tessera/v1/stage.pb.h"
+#include "worker/device_profile.h"
 #include "worker/segmenter.h"
 #include "worker/stage_service.h"
 
@@ -128,6 +130,40 @@ TEST_F(StagePipelineTest, Fp16ActivationsKeepAtLeast995PercentOfLabels) {
     ASSERT_TRUE(alone.ok()) << alone.status();
     EXPECT_GE(Agreement(piped->labels, alone->labels), 0.995) << seed;
   }
+}
+
+TEST_F(StagePipelineTest, EmulatedDevicesPaceEachStageByItsShare) {
+  v1::DeviceProfile profile;
+  profile.set_name("slow-board");
+  profile.set_source("test");
+  profile.set_reference_width(160);
+  profile.set_reference_height(128);
+  profile.set_segmentation_ms(300);  // for the whole network
+  auto pacer = std::make_shared<DevicePacer>(profile);
+  for (auto& worker : workers_) {
+    worker->stage_pipeline()->EmulateWith(pacer);
+    absl::StatusOr<v1::StageServing> serving =
+        worker->stage_pipeline()->Measure(64, "w:1");
+    ASSERT_TRUE(serving.ok()) << serving.status();
+    // Reported as the board's times: 300 ms scaled to the 64x64 probe.
+    double total = 0;
+    for (float ms : serving->piece_ms()) total += ms;
+    EXPECT_NEAR(total, 300.0 * 64 * 64 / (160 * 128), 0.5);
+    EXPECT_THAT(serving->probe(), HasSubstr("as slow-board"));
+  }
+  Plan("p5", {"s16", "fuse16"}, v1::StageTensor::FLOAT16);
+  EXPECT_TRUE(workers_[0]->stage_pipeline()->heads_pipeline());
+  EXPECT_FALSE(workers_[1]->stage_pipeline()->heads_pipeline());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<Segmentation> piped =
+      workers_[0]->Segment(Region(160, 128, 0), false);
+  const double ms = std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+  ASSERT_TRUE(piped.ok()) << piped.status();
+  // The three stages' shares add up to the whole network's time.
+  EXPECT_GE(ms, 295);
+  EXPECT_EQ(pacer->counters().steps, 3u);
 }
 
 TEST_F(StagePipelineTest, ALostStageIsAnErrorNamingIt) {
