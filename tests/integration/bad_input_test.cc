@@ -1,8 +1,12 @@
 // Every RPC validates what it receives: bad frames, bad worker messages and
 // bad flags each get a specific status and message, and the processes keep
 // serving everyone else.
+#include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -275,6 +279,55 @@ TEST(BadInputTest, HealthServiceAnswers) {
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 }
 
+// A port nothing listens on (yet).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+TEST(BadInputTest, AWorkerWithNoMasterRetriesWithBackoffUntilOneComes) {
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  const std::string master = "127.0.0.1:" + std::to_string(port);
+  Subprocess worker({TESSERA_WORKER_BINARY, "--backend=null",
+                     "--master=" + master, "--name=patient"},
+                    "no-master-worker");
+  // One line per attempt, each naming the master, the attempt and a wait
+  // that doubles.
+  ASSERT_TRUE(WaitForLog(worker, "(attempt 3); retrying in 1s", 40000))
+      << worker.log();
+  const std::string log = worker.log();
+  EXPECT_THAT(log, HasSubstr("cannot reach master " + master +
+                             " (attempt 1); retrying in 250ms"));
+  EXPECT_THAT(log, HasSubstr("(attempt 2); retrying in 500ms"));
+  size_t lines = 0;
+  for (size_t at = log.find("cannot reach master"); at != std::string::npos;
+       at = log.find("cannot reach master", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 3u) << log;
+  EXPECT_LE(lines, 4u) << log;  // the next may have come meanwhile
+  EXPECT_TRUE(worker.running());
+  // The master comes up: the worker joins it by itself.
+  Subprocess late_master({TESSERA_MASTER_BINARY, "--listen=" + master,
+                          "--http_listen=127.0.0.1:0"},
+                         "late-master");
+  EXPECT_TRUE(WaitForLog(worker, "registered with master " + master, 30000))
+      << worker.log();
+  EXPECT_TRUE(WaitForLog(late_master, "worker patient joined", 5000))
+      << late_master.log();
+}
+
 TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
   struct Case {
     std::vector<std::string> argv;
@@ -305,6 +358,15 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       {{TESSERA_WORKER_BINARY, "--backend=null",
         "--device_profile=/nonexistent/pi.json"},
        "device profile /nonexistent/pi.json does not exist"},
+      {{TESSERA_MASTER_BINARY, "--pipeline_stages=-1"},
+       "--pipeline_stages=-1 --pipeline_wire=fp16: stages 0..16"},
+      {{TESSERA_MASTER_BINARY, "--pipeline_wire=int8"}, "wire fp16 or fp32"},
+      {{TESSERA_WORKER_BINARY, "--backend=null", "--flow=none",
+        "--stage_listen=127.0.0.1:0"},
+       "--stage_listen needs the torchscript backend"},
+      {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/ok.pt", "--flow=none",
+        "--stage_listen=127.0.0.1:0"},
+       "nothing to cut into stages"},
       {{TESSERA_STREAM_BINARY}, "--source is required"},
       {{TESSERA_BENCH_BINARY, "--model=" + TempDir() + "/ok.pt",
         "--configs=single,1000"},
