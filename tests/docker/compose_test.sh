@@ -227,11 +227,15 @@ done
 echo "resumed at frame $skip: all $frames masks equal the reference, none lost"
 
 step "scaling down to 1 worker mid-stream"
-stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/down" --rate=10 &
+# A slower stream (12 s) so that the two workers are surely gone before
+# it ends: the check after the scale proves the rest ran on one.
+stream_clip "127.0.0.1:$port" "$work/clip/frames" "$work/down" --rate=5 &
 streamer=$!
 wait_for_masks "$work/down" 10
 expect_mid_stream "$work/down"
 dc up -d --no-recreate --scale worker=1 >"$work/down.log" 2>&1 || { cat "$work/down.log"; fail "scale to 1 failed"; }
+echo "scale-down done:"
+expect_mid_stream "$work/down"
 wait "$streamer" || fail "the stream failed while scaling down"
 expect_same_masks "$work/ref" "$work/down" $frames
 wait_for_workers 1
