@@ -114,7 +114,9 @@ absl::StatusOr<v1::StageServing> TorchStagePipeline::Measure(
       module_, std::vector<std::string>(usable.begin() + 1, usable.end()));
   if (!pieces.ok()) return pieces.status();
 
-  constexpr int kRuns = 3;  // after one warm-up; the median is kept
+  // After one warm-up; the median is kept (workers starting together
+  // disturb each other's timings).
+  constexpr int kRuns = 5;
   std::vector<std::vector<double>> times(pieces->count());
   c10::InferenceMode inference;
   const at::Tensor probe =
