@@ -14,6 +14,9 @@ ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-devel-ubuntu24.04
 ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
 
 FROM ${CUDA_IMAGE} AS build
+# No GPU at build time: the label kernel is compiled for these (Turing to
+# Hopper); CMake's "native" default needs a GPU to look at.
+ARG CUDA_ARCHITECTURES="75;80;86;89;90"
 ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/cu126/libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu126.zip
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -39,6 +42,8 @@ COPY tools tools
 # LibTorch come from the runtime image and /opt/libtorch.
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH=/opt/libtorch \
+      -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
+      -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc \
       -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF \
  && ninja -C build tessera-worker \
  && install -D -s build/worker/tessera-worker /out/bin/tessera-worker \

@@ -15,6 +15,8 @@ ARG L4T_IMAGE=nvcr.io/nvidia/l4t-jetpack:r36.4.0
 
 FROM ${L4T_IMAGE} AS build
 ARG GRPC_VERSION=v1.51.1
+# The label kernel's target: Orin (8.7), what JetPack 6 runs on.
+ARG CUDA_ARCHITECTURES="87"
 # JetPack 6's PyTorch wheel (NVIDIA's index for Jetson); its LibTorch is
 # what the worker links against.
 ARG TORCH_WHEEL_INDEX=https://pypi.jetson-ai-lab.dev/jp6/cu126
@@ -44,6 +46,8 @@ COPY tools tools
 RUN torch_prefix="$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')" \
  && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="/opt/grpc;${torch_prefix}" \
+      -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
+      -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc \
       -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF \
  && ninja -C build tessera-worker \
  && install -D -s build/worker/tessera-worker /out/bin/tessera-worker

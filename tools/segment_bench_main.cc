@@ -39,6 +39,12 @@ ABSL_FLAG(std::string, layouts, "nchw",
           "comma list of nchw, nhwc (channels-last)");
 ABSL_FLAG(std::string, graphs, "off",
           "comma list of off, on: CUDA graphs (CUDA builds, --device=cuda)");
+ABSL_FLAG(bool, fused_labels, true,
+          "CUDA: labels from scores in one kernel (off: ATen upsample and "
+          "argmax)");
+ABSL_FLAG(bool, optimize, false,
+          "CUDA: frozen network, folded batch norms, cuDNN autotuning (off: "
+          "as loaded)");
 ABSL_FLAG(std::string, batches, "1,4,8,16",
           "comma list of batch sizes; empty: accuracy only");
 ABSL_FLAG(std::string, frames, "", "folder of frames (PNG or JPEG)");
@@ -155,14 +161,16 @@ absl::Status Run() {
 
   std::vector<std::string> json;
   for (const Setting& setting : settings) {
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<worker::Segmenter> segmenter,
-        worker::CreateSegmenter({.model_path = absl::GetFlag(FLAGS_model),
-                                 .device = absl::GetFlag(FLAGS_device),
-                                 .threads = absl::GetFlag(FLAGS_threads),
-                                 .precision = setting.precision,
-                                 .channels_last = setting.layout == "nhwc",
-                                 .cuda_graphs = setting.graphs}));
+    ASSIGN_OR_RETURN(std::unique_ptr<worker::Segmenter> segmenter,
+                     worker::CreateSegmenter(
+                         {.model_path = absl::GetFlag(FLAGS_model),
+                          .device = absl::GetFlag(FLAGS_device),
+                          .threads = absl::GetFlag(FLAGS_threads),
+                          .precision = setting.precision,
+                          .channels_last = setting.layout == "nhwc",
+                          .cuda_graphs = setting.graphs,
+                          .fused_labels = absl::GetFlag(FLAGS_fused_labels),
+                          .optimize = absl::GetFlag(FLAGS_optimize)}));
     double miou = -1;
     if (!labels.empty()) {
       const std::string predictions =

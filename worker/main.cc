@@ -47,6 +47,13 @@ ABSL_FLAG(bool, channels_last, false,
           "run the network in NHWC layout (faster on tensor-core GPUs)");
 ABSL_FLAG(bool, cuda_graphs, false,
           "replay the network as one CUDA graph per region shape (CUDA)");
+ABSL_FLAG(bool, fused_labels, true,
+          "CUDA: the region's labels from its scores in one kernel (off: "
+          "the ATen upsample and argmax, for comparison)");
+ABSL_FLAG(bool, optimize, false,
+          "CUDA: freeze the network with its batch norms folded and let "
+          "cuDNN time its algorithms per region shape (helps fp32 NCHW, "
+          "hurts fp16 and --channels_last: BENCHMARKS.md)");
 ABSL_FLAG(std::string, name, "", "worker id (default: hostname-pid)");
 ABSL_FLAG(int, max_in_flight, 2, "regions to keep queued at this worker");
 ABSL_FLAG(int, max_batch, 1,
@@ -217,6 +224,8 @@ int Run() {
   segmenter_options.precision = absl::GetFlag(FLAGS_precision);
   segmenter_options.channels_last = absl::GetFlag(FLAGS_channels_last);
   segmenter_options.cuda_graphs = absl::GetFlag(FLAGS_cuda_graphs);
+  segmenter_options.fused_labels = absl::GetFlag(FLAGS_fused_labels);
+  segmenter_options.optimize = absl::GetFlag(FLAGS_optimize);
   segmenter_options.serve_stages = !absl::GetFlag(FLAGS_stage_listen).empty();
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);

@@ -64,6 +64,14 @@ struct SegmenterOptions {
   // Replays the network and its post-processing as one CUDA graph per
   // region shape (CUDA builds, CUDA devices only).
   bool cuda_graphs = false;
+  // On CUDA: upsampling, argmax and confidence in one kernel
+  // (worker/fused_labels.h); off: the ATen ops, for comparison.
+  bool fused_labels = true;
+  // On CUDA: the network frozen with its batch norms folded
+  // (torch::jit::optimize_for_inference) and cuDNN autotuned per shape.
+  // Measured to help fp32 NCHW and to hurt fp16 and channels-last
+  // (BENCHMARKS.md "GPU workers"), hence not the default.
+  bool optimize = false;
   int null_classes = 11;  // classes the null backend pretends to have
   // Take part in pipelines of this network (issue 9): serve a stage to
   // other workers, or head a pipeline by running stage 0 and sending the

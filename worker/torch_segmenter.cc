@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "worker/cuda_graphs.h"
+#include "worker/fused_labels.h"
 #include "worker/model_card.h"
 #include "worker/segmenter_backends.h"
 #include "worker/torch_stage_pipeline.h"
@@ -80,12 +81,13 @@ class TorchSegmenter : public Segmenter {
   TorchSegmenter(torch::jit::Module module, v1::ModelCard card,
                  torch::Device device, std::string device_name,
                  torch::ScalarType dtype, bool channels_last, bool cuda_graphs,
-                 bool serve_stages)
+                 bool serve_stages, bool fused_labels)
       : module_(std::move(module)),
         card_(std::move(card)),
         device_(device),
         device_name_(std::move(device_name)),
         dtype_(dtype),
+        fused_labels_(fused_labels && device.is_cuda() && FusedLabelsBuiltIn()),
         memory_format_(channels_last ? at::MemoryFormat::ChannelsLast
                                      : at::MemoryFormat::Contiguous) {
     const InputNormalisation normalisation = NormalisationOf(card_);
@@ -288,9 +290,12 @@ class TorchSegmenter : public Segmenter {
     }
     absl::StatusOr<torch::Tensor> scores = Forward(input);
     if (!scores.ok()) throw std::runtime_error(scores.status().ToString());
-    torch::Tensor logits = scores->to(torch::kFloat32);
     const int out_h = fixed ? height : padded_h;
     const int out_w = fixed ? width : padded_w;
+    if (fused_labels_) {
+      return FusedLabels(*scores, out_h, out_w, height, width, want_confidence);
+    }
+    torch::Tensor logits = scores->to(torch::kFloat32);
     // Stride-1 networks already answer at the input's size.
     if (logits.size(2) != out_h || logits.size(3) != out_w) {
       logits = at::upsample_bilinear2d(logits, {out_h, out_w}, false);
@@ -318,6 +323,7 @@ class TorchSegmenter : public Segmenter {
   torch::Device device_;
   std::string device_name_;
   torch::ScalarType dtype_;
+  const bool fused_labels_;  // the CUDA label kernel after the network
   at::MemoryFormat memory_format_;
   torch::Tensor gain_;
   torch::Tensor offset_;
@@ -408,6 +414,13 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   try {
     if (*dtype != torch::kFloat32) module->to(*dtype);
     if (options.channels_last) MakeChannelsLast(*module);
+    // On a GPU: batch norms folded into their convolutions and the module
+    // frozen (its submodules inlined, so not where stages are cut), and
+    // cuDNN left to time its algorithms for each region shape it meets.
+    if (device->is_cuda() && options.optimize && !options.serve_stages) {
+      at::globalContext().setBenchmarkCuDNN(true);
+      *module = torch::jit::optimize_for_inference(*module);
+    }
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "model %s cannot be converted to %s%s: %s", options.model_path,
@@ -416,7 +429,8 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   }
   auto segmenter = std::make_unique<TorchSegmenter>(
       *std::move(module), *std::move(card), *device, options.device, *dtype,
-      options.channels_last, options.cuda_graphs, options.serve_stages);
+      options.channels_last, options.cuda_graphs, options.serve_stages,
+      options.fused_labels);
   absl::Status checked;
   try {
     checked = CheckOutputAgainstCard(*segmenter);

@@ -70,6 +70,24 @@ done
   --precisions=fp32,fp16,bf16 --layouts=nchw,nhwc --graphs=off,on \
   --batches= --out=build-gpu/accuracy 2>&1 | tee "$out/accuracy.txt"
 cp build-gpu/accuracy/results.json "$out/accuracy.json"
+# The label kernel against the ATen upsample + argmax it replaces: the same
+# frames segmented both ways, label by label.
+"$bin/tools/tessera-segment-bench" --model=models/camvid.pt --device=cuda \
+  --frames="$data/camvid/val" --labels="$data/camvid/valannot" \
+  --precisions=fp32,fp16 --layouts=nchw --graphs=off --batches= \
+  --fused_labels=false --out=build-gpu/accuracy-aten 2>&1 | tee -a "$out/accuracy.txt"
+python3 - build-gpu/accuracy build-gpu/accuracy-aten <<'PY' | tee -a "$out/accuracy.txt"
+import os, sys, cv2, numpy as np
+kernel, aten = sys.argv[1], sys.argv[2]
+for precision in ("fp32", "fp16"):
+    a, b = os.path.join(kernel, "labels-%s-nchw" % precision), os.path.join(aten, "labels-%s-nchw" % precision)
+    same = total = 0
+    for name in sorted(os.listdir(b)):
+        x = cv2.imread(os.path.join(a, name), cv2.IMREAD_UNCHANGED)
+        y = cv2.imread(os.path.join(b, name), cv2.IMREAD_UNCHANGED)
+        same += int((x == y).sum()); total += y.size
+    print("label kernel vs ATen ops, %s: %d of %d labels equal (%.5f %%)" % (precision, same, total, 100.0 * same / total))
+PY
 fi
 
 if [[ "$part" == cluster || "$part" == all ]]; then

@@ -57,6 +57,10 @@ ENV
   export PATH="$prefix/usr/bin:$PATH"
 fi
 
+# The label kernel needs nvcc; CUDA installs often leave it off the PATH.
+if ! command -v nvcc >/dev/null && [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  export PATH="/usr/local/cuda/bin:$PATH"
+fi
 cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DTESSERA_VIDEO_IO=OFF -DTESSERA_BUILD_TESTS=OFF \
   -DTESSERA_BUILD_BENCHMARKS=OFF "${cmake_args[@]}"
