@@ -78,7 +78,8 @@ double TorchStagePipeline::ShareOf(const v1::StagePlan& plan) const {
   const int end = plan.stage() == stages - 1
                       ? static_cast<int>(cut_points_.size())
                       : index(plan.cuts(plan.stage()));
-  if (!(total > 0) || end > static_cast<int>(piece_ms_.size())) {
+  if (!(total > 0) || begin >= end ||
+      end > static_cast<int>(piece_ms_.size())) {
     return 1.0 / stages;  // not measured here, or cut elsewhere
   }
   double share = 0;
