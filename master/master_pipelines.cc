@@ -57,8 +57,11 @@ void MasterCore::FormPipelinesLocked() {
         pipeline_of_[worker] = id;
         // Only the head takes regions, enough of them to keep every stage
         // busy; the others serve it.
-        (void)(stage == 0 ? scheduler_.SetInFlightFactor(worker, stages)
-                          : scheduler_.SetParked(worker, true));
+        if (stage == 0) {
+          (void)scheduler_.SetInFlightFactor(worker, stages);
+        } else {
+          (void)scheduler_.SetParked(worker, true);
+        }
       }
       TLOG(INFO) << "pipeline " << id << " of model " << model << ": "
                  << absl::StrJoin(names, " -> ") << " (cuts before "

@@ -108,10 +108,14 @@ void OnSignal(int) {
   std::_Exit(0);
 }
 
-std::string DefaultName() {
+std::string HostName() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
-  return absl::StrFormat("%s-%d", host, getpid());
+  return host;
+}
+
+std::string DefaultName() {
+  return absl::StrFormat("%s-%d", HostName(), getpid());
 }
 
 struct StageEndpoint {
@@ -144,11 +148,7 @@ absl::StatusOr<StageEndpoint> ServeStages(Segmenter& segmenter,
     // A named listening host is where others reach it; a wildcard one is
     // reached by this machine's name.
     std::string host = listen.substr(0, listen.rfind(':'));
-    if (host.empty() || host == "0.0.0.0" || host == "[::]") {
-      char name[256] = {};
-      gethostname(name, sizeof(name) - 1);
-      host = name;
-    }
+    if (host.empty() || host == "0.0.0.0" || host == "[::]") host = HostName();
     advertise = absl::StrFormat("%s:%d", host, (*server)->port());
   }
   absl::StatusOr<v1::StageServing> serving =

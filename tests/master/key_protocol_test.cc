@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "master/master_core.h"
+#include "tests/master/recording_links.h"
 
 namespace tessera::master {
 namespace {
@@ -32,15 +33,7 @@ class FakeWorker : public WorkerLink {
   std::map<int, uint64_t> held;  // region -> key frame it holds
 };
 
-class FakeClient : public ClientLink {
- public:
-  void Deliver(FrameOutcome outcome) override {
-    outcomes.push_back(std::move(outcome));
-  }
-  void ResumeReading() override {}
-  void Finish(const absl::Status&) override {}
-  std::vector<FrameOutcome> outcomes;
-};
+using FakeClient = RecordingClient;
 
 class KeyProtocolTest : public ::testing::TestWithParam<uint32_t> {
  protected:

@@ -6,35 +6,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/master/recording_links.h"
 
 namespace tessera::master {
 namespace {
 
 using ::testing::HasSubstr;
 
-class FakeWorker : public WorkerLink {
- public:
-  void SendTask(const TaskMessage& task) override { tasks.push_back(task); }
-  void Close(const absl::Status& reason) override { closed = reason; }
-  void SendPlan(const StagePlanMessage& plan) override {
-    plans.push_back(plan);
-  }
-  std::vector<TaskMessage> tasks;
-  std::vector<StagePlanMessage> plans;
-  absl::Status closed;
-};
-
-class FakeClient : public ClientLink {
- public:
-  void Deliver(FrameOutcome outcome) override {
-    outcomes.push_back(std::move(outcome));
-  }
-  void ResumeReading() override { ++resumes; }
-  void Finish(const absl::Status& status) override { finished = status; }
-  std::vector<FrameOutcome> outcomes;
-  int resumes = 0;
-  std::optional<absl::Status> finished;
-};
+using FakeWorker = RecordingWorker;
+using FakeClient = RecordingClient;
 
 Image RandomFrame(int width, int height, uint32_t seed) {
   std::mt19937 rng(seed);

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "master/master_core.h"
 #include "master/pipeline_planner.h"
+#include "tests/master/recording_links.h"
 
 namespace tessera::master {
 namespace {
@@ -76,26 +77,8 @@ TEST(PipelinePlannerTest, RefusesWhatCannotBePlanned) {
   EXPECT_FALSE(PlanPipeline({}).ok());
 }
 
-class FakeWorker : public WorkerLink {
- public:
-  void SendTask(const TaskMessage& task) override { tasks.push_back(task); }
-  void Close(const absl::Status&) override {}
-  void SendPlan(const StagePlanMessage& plan) override {
-    plans.push_back(plan);
-  }
-  std::vector<TaskMessage> tasks;
-  std::vector<StagePlanMessage> plans;
-};
-
-class FakeClient : public ClientLink {
- public:
-  void Deliver(FrameOutcome outcome) override {
-    outcomes.push_back(std::move(outcome));
-  }
-  void ResumeReading() override {}
-  void Finish(const absl::Status&) override {}
-  std::vector<FrameOutcome> outcomes;
-};
+using FakeWorker = RecordingWorker;
+using FakeClient = RecordingClient;
 
 WorkerHelloInfo StageHello(const std::string& name,
                            std::vector<double> piece_ms) {
