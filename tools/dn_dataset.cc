@@ -9,7 +9,6 @@
 #include "common/frame_source.h"
 #include "common/split_stitch.h"
 #include "common/status_macros.h"
-#include "common/warp.h"
 #include "tools/synth_scene.h"
 
 namespace tessera::tools {
@@ -205,12 +204,14 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
                          worker::ComputeDecisionFeatures(
                              now.regions[r], key.regions[r],
                              key.labels[r].confidence, field, gap));
-        ASSIGN_OR_RETURN(LabelMap warped,
-                         WarpNearest(key.labels[r].labels, field));
+        ASSIGN_OR_RETURN(GuidedWarp warped,
+                         WarpLabelsGuided(key.regions[r], key.labels[r].labels,
+                                          key.labels[r].confidence,
+                                          now.regions[r], field, options.warp));
         DnSample sample;
         sample.features = features.values;
         sample.agreement = static_cast<float>(
-            AgreementOf(options.target, warped, now.labels[r].labels));
+            AgreementOf(options.target, warped.labels, now.labels[r].labels));
         sample.gap = gap;
         samples.push_back(sample);
       }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/guided_warp.h"
 #include "common/image.h"
 #include "common/region_grid.h"
 #include "worker/decision_features.h"
@@ -77,6 +78,7 @@ struct DnDatasetOptions {
   GridSpec grid{2, 2, 64};  // the deployment's regions
   int max_gap = 12;         // keys 0..max_gap frames back
   int frame_step = 1;       // use every k-th frame as a current frame
+  GuidedWarpOptions warp;   // the flow path's warp, as the workers run it
 };
 
 absl::StatusOr<std::vector<DnSample>> BuildDnSamples(

@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast", "DIS preset");
 ABSL_FLAG(double, flow_scale, 1.0,
           "flow computed at this scale (the worker's --flow_scale)");
 ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
+ABSL_FLAG(int, warp_radius, 3,
+          "the workers' --warp_radius: how far the warp looks for a better "
+          "colour match (0: plain nearest-pixel warp)");
 ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");
 ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
@@ -160,6 +163,11 @@ int Run(const std::string& command_line) {
   options.grid = *grid;
   options.max_gap = absl::GetFlag(FLAGS_max_gap);
   options.frame_step = absl::GetFlag(FLAGS_frame_step);
+  options.warp.radius = absl::GetFlag(FLAGS_warp_radius);
+  if (options.warp.radius < 0 || options.warp.radius > 16) {
+    return Fail(absl::StrFormat("--warp_radius=%d: must be 0..16",
+                                options.warp.radius));
+  }
   absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
   if (!target.ok()) return Fail(std::string(target.status().message()));
   options.target = *target;
@@ -190,9 +198,10 @@ int Run(const std::string& command_line) {
   fit->spec.set_name(name);
   fit->spec.set_description(absl::StrFormat(
       "DVSNet decision network for %s: %d train / %d held-out region "
-      "samples, keys 0..%d frames back, grid %s, target %s",
+      "samples, keys 0..%d frames back, grid %s, target %s, warp radius %d",
       (*segmenter)->model_name(), train->size(), val->size(), options.max_gap,
-      options.grid.ToString(), DnTargetName(options.target)));
+      options.grid.ToString(), DnTargetName(options.target),
+      options.warp.radius));
   fit->spec.set_segmentation_model((*segmenter)->model_name());
   fit->spec.set_flow((*flow)->name());
   fit->spec.set_training(command_line);

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
-#include "common/warp.h"
 
 namespace tessera::worker {
 
@@ -56,19 +55,16 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
   return estimate;
 }
 
-absl::StatusOr<WarpedKey> FlowPath::Warp(const KeyFrame& key,
+absl::StatusOr<WarpedKey> FlowPath::Warp(const Image& current,
+                                         const KeyFrame& key,
                                          const FlowEstimate& estimate) const {
   const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
+  absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
+      key.image, key.labels, key.confidence, current, estimate.flow, warp_);
+  if (!guided.ok()) return guided.status();
   WarpedKey warped;
-  absl::StatusOr<Image> labels = WarpNearest(key.labels, estimate.flow);
-  if (!labels.ok()) return labels.status();
-  warped.labels = *std::move(labels);
-  if (!key.confidence.empty()) {
-    absl::StatusOr<Image> confidence =
-        WarpNearest(key.confidence, estimate.flow);
-    if (!confidence.ok()) return confidence.status();
-    warped.confidence = *std::move(confidence);
-  }
+  warped.labels = std::move(guided->labels);
+  warped.confidence = std::move(guided->confidence);
   if (pacer_ != nullptr) {
     pacer_->PadStep(DevicePacer::Step::kWarp, warped.labels.size(), start);
   }

@@ -5,13 +5,14 @@
 //
 //   FlowPath path(*flow, *decision_network);
 //   ASSIGN_OR_RETURN(FlowEstimate e, path.Estimate(region, *key, age));
-//   if (e.score >= threshold) ASSIGN_OR_RETURN(WarpedKey w, path.Warp(*key,
-//   e));
+//   if (e.score >= threshold)
+//     ASSIGN_OR_RETURN(WarpedKey w, path.Warp(region, *key, e));
 #ifndef TESSERA_WORKER_FLOW_PATH_H_
 #define TESSERA_WORKER_FLOW_PATH_H_
 
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
+#include "common/guided_warp.h"
 #include "worker/decision_features.h"
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
@@ -37,15 +38,17 @@ struct WarpedKey {
 class FlowPath {
  public:
   // With a `pacer`, the flow, the decision and the warp take at least the
-  // emulated device's time for each (worker/device_profile.h).
+  // emulated device's time for each (worker/device_profile.h). The warp
+  // looks pixels up again as `warp` says (common/guided_warp.h).
   FlowPath(OpticalFlow& flow, const DecisionNetwork& network,
-           DevicePacer* pacer = nullptr)
-      : flow_(flow), network_(network), pacer_(pacer) {}
+           DevicePacer* pacer = nullptr, GuidedWarpOptions warp = {})
+      : flow_(flow), network_(network), pacer_(pacer), warp_(warp) {}
 
   // INVALID_ARGUMENT when the key is not the region's size.
   absl::StatusOr<FlowEstimate> Estimate(const Image& current,
                                         const KeyFrame& key, int key_age);
-  absl::StatusOr<WarpedKey> Warp(const KeyFrame& key,
+  // `current` is the region the estimate was made for.
+  absl::StatusOr<WarpedKey> Warp(const Image& current, const KeyFrame& key,
                                  const FlowEstimate& estimate) const;
 
   const DecisionNetwork& network() const { return network_; }
@@ -55,6 +58,7 @@ class FlowPath {
   OpticalFlow& flow_;
   const DecisionNetwork& network_;
   DevicePacer* pacer_;
+  GuidedWarpOptions warp_;
 };
 
 }  // namespace tessera::worker

@@ -74,6 +74,10 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
 ABSL_FLAG(double, flow_scale, 1.0,
           "compute flow on regions scaled by this factor (0 < s <= 1)");
+ABSL_FLAG(int, warp_radius, 3,
+          "the flow path's warp: a pixel whose warped colour disagrees with "
+          "the region's takes the label of the closest-coloured key pixel "
+          "within this many pixels, 0..16 (0: plain nearest-pixel warp)");
 ABSL_FLAG(std::string, flow_model, "",
           "TorchScript flow network for --flow=torchscript");
 ABSL_FLAG(std::string, dn, "",
@@ -253,7 +257,13 @@ int Run() {
   }
   std::unique_ptr<FlowPath> flow_path;
   if (*flow && dn) {
-    flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get());
+    GuidedWarpOptions warp;
+    warp.radius = absl::GetFlag(FLAGS_warp_radius);
+    if (warp.radius < 0 || warp.radius > 16) {
+      return Fail(
+          absl::StrFormat("--warp_radius=%d: must be 0..16", warp.radius));
+    }
+    flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get(), warp);
     if (!dn->spec().segmentation_model().empty() &&
         dn->spec().segmentation_model() != (*segmenter)->model_name()) {
       TLOG(WARNING) << "decision network " << dn->spec().name()

@@ -1,0 +1,116 @@
+#include "common/guided_warp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/str_format.h"
+
+namespace tessera {
+namespace {
+
+absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
+                         const Image& key_confidence, const Image& current,
+                         const FlowField& flow,
+                         const GuidedWarpOptions& options) {
+  if (key_image.channels != 3 || current.channels != 3) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "a guided warp needs RGB images, got %d and %d channels",
+        key_image.channels, current.channels));
+  }
+  if (key_labels.channels != 1 ||
+      (!key_confidence.empty() && key_confidence.channels != 1)) {
+    return absl::InvalidArgumentError(
+        "a guided warp needs one-channel labels and confidence");
+  }
+  const Size size = current.size();
+  if (key_image.size() != size || key_labels.size() != size ||
+      flow.size() != size ||
+      (!key_confidence.empty() && key_confidence.size() != size) ||
+      current.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "guided warp of a %dx%d key (labels %dx%d) to a %dx%d region by a "
+        "%dx%d flow: sizes differ",
+        key_image.width, key_image.height, key_labels.width, key_labels.height,
+        size.width, size.height, flow.width, flow.height));
+  }
+  if (options.radius < 0 || options.radius > 16 ||
+      options.colour_threshold < 0 || options.step_cost < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "guided warp options out of range: radius %d (0..16), colour "
+        "threshold %d, step cost %d (>= 0)",
+        options.radius, options.colour_threshold, options.step_cost));
+  }
+  return absl::OkStatus();
+}
+
+int ColourDistance(const uint8_t* a, const uint8_t* b) {
+  return std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) + std::abs(a[2] - b[2]);
+}
+
+}  // namespace
+
+absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
+                                            const Image& key_labels,
+                                            const Image& key_confidence,
+                                            const Image& current,
+                                            const FlowField& flow,
+                                            const GuidedWarpOptions& options) {
+  if (absl::Status ok = CheckInputs(key_image, key_labels, key_confidence,
+                                    current, flow, options);
+      !ok.ok()) {
+    return ok;
+  }
+  const int width = current.width;
+  const int height = current.height;
+  const bool with_confidence = !key_confidence.empty();
+  GuidedWarp out;
+  out.labels = Image::Create(width, height, 1);
+  if (with_confidence) out.confidence = Image::Create(width, height, 1);
+  const int r = options.radius;
+  size_t moved = 0;
+  for (int y = 0; y < height; ++y) {
+    const float* v = flow.vectors.data() + flow.index(0, y);
+    const uint8_t* cur = current.row(y);
+    for (int x = 0; x < width; ++x, v += 2, cur += 3) {
+      // The flow's point, rounded as WarpNearest rounds it.
+      const int fx = std::clamp(
+          static_cast<int>(std::floor(static_cast<float>(x) + v[0] + 0.5f)), 0,
+          width - 1);
+      const int fy = std::clamp(
+          static_cast<int>(std::floor(static_cast<float>(y) + v[1] + 0.5f)), 0,
+          height - 1);
+      int best_x = fx;
+      int best_y = fy;
+      const int at_flow = ColourDistance(cur, key_image.at(fx, fy));
+      if (r > 0 && at_flow > options.colour_threshold) {
+        int best_cost = at_flow;
+        const int x0 = std::max(0, fx - r), x1 = std::min(width - 1, fx + r);
+        const int y0 = std::max(0, fy - r), y1 = std::min(height - 1, fy + r);
+        for (int sy = y0; sy <= y1; ++sy) {
+          const uint8_t* key = key_image.at(x0, sy);
+          for (int sx = x0; sx <= x1; ++sx, key += 3) {
+            const int cost =
+                ColourDistance(cur, key) +
+                options.step_cost * (std::abs(sx - fx) + std::abs(sy - fy));
+            if (cost < best_cost) {
+              best_cost = cost;
+              best_x = sx;
+              best_y = sy;
+            }
+          }
+        }
+        if (best_x != fx || best_y != fy) ++moved;
+      }
+      out.labels.row(y)[x] = *key_labels.at(best_x, best_y);
+      if (with_confidence) {
+        out.confidence.row(y)[x] = *key_confidence.at(best_x, best_y);
+      }
+    }
+  }
+  out.moved_share =
+      static_cast<double>(moved) / (static_cast<double>(width) * height);
+  return out;
+}
+
+}  // namespace tessera

@@ -1,0 +1,48 @@
+// Warping a key's labels along optical flow, with each pixel whose warped
+// colour disagrees with the current frame's looked up again nearby.
+//
+// A fast flow (DIS ultrafast) is right on large surfaces and wrong by a few
+// pixels on thin and small things (poles, signs, people), the classes that
+// warping costs most mIoU. Where the key's colour at p + flow(p) differs
+// from the current pixel's by more than `colour_threshold` (L1 over RGB),
+// the pixel takes the label (and confidence) of the key pixel within
+// `radius` whose colour is closest, each step away costing `step_cost`.
+// On generated clips this recovered 4-5 of the 5-9 mIoU points a plain warp
+// loses to segmentation at key ages 1-4 (BENCHMARKS.md, issue 4).
+//
+//   ASSIGN_OR_RETURN(GuidedWarp w, WarpLabelsGuided(key_image, key_labels,
+//                                      key_confidence, current, flow, {}));
+#ifndef TESSERA_COMMON_GUIDED_WARP_H_
+#define TESSERA_COMMON_GUIDED_WARP_H_
+
+#include "absl/status/statusor.h"
+#include "common/flow_field.h"
+#include "common/image.h"
+
+namespace tessera {
+
+struct GuidedWarpOptions {
+  int radius = 3;             // 0: a plain nearest-pixel warp
+  int colour_threshold = 20;  // L1 over RGB, 0..765
+  int step_cost = 4;          // per pixel of |dx| + |dy| from the flow's point
+};
+
+struct GuidedWarp {
+  Image labels;
+  Image confidence;        // empty when the key has none
+  double moved_share = 0;  // pixels whose source moved off the flow's point
+};
+
+// INVALID_ARGUMENT when the images, labels, confidence (if not empty) and
+// flow differ in size, or the images are not RGB, or an option is out of
+// range.
+absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
+                                            const Image& key_labels,
+                                            const Image& key_confidence,
+                                            const Image& current,
+                                            const FlowField& flow,
+                                            const GuidedWarpOptions& options);
+
+}  // namespace tessera
+
+#endif  // TESSERA_COMMON_GUIDED_WARP_H_
