@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_format.h"
+#include "common/cv_view.h"
 
 namespace tessera {
 namespace {
@@ -68,6 +70,17 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
   out.labels = Image::Create(width, height, 1);
   if (with_confidence) out.confidence = Image::Create(width, height, 1);
   const int r = options.radius;
+  // Where every key label within the radius is the same, no search can
+  // change the label: the smallest and largest label around each key pixel
+  // find the few places worth searching (most pixels of road and sky whose
+  // colour changed with the light are not).
+  cv::Mat lowest, highest;
+  if (r > 0) {
+    const cv::Mat window = cv::getStructuringElement(
+        cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1));
+    cv::erode(MatView(key_labels), lowest, window);
+    cv::dilate(MatView(key_labels), highest, window);
+  }
   size_t moved = 0;
   for (int y = 0; y < height; ++y) {
     const float* v = flow.vectors.data() + flow.index(0, y);
@@ -83,7 +96,8 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
       int best_x = fx;
       int best_y = fy;
       const int at_flow = ColourDistance(cur, key_image.at(fx, fy));
-      if (r > 0 && at_flow > options.colour_threshold) {
+      if (r > 0 && at_flow > options.colour_threshold &&
+          lowest.at<uint8_t>(fy, fx) != highest.at<uint8_t>(fy, fx)) {
         int best_cost = at_flow;
         const int x0 = std::max(0, fx - r), x1 = std::min(width - 1, fx + r);
         const int y0 = std::max(0, fy - r), y1 = std::min(height - 1, fy + r);

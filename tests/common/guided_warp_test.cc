@@ -77,6 +77,30 @@ TEST(GuidedWarpTest, LeavesPixelsWhoseWarpedColourAgrees) {
   EXPECT_EQ(guided->moved_share, 0);
 }
 
+TEST(GuidedWarpTest, DoesNotSearchWhereTheKeyHasOneLabelAround) {
+  // Far from the pole the light changed and row 3 of the region no longer
+  // matches the key there, yet only one label is within reach: those
+  // pixels keep the flow's point, confidence included.
+  // Row 3 of the key keeps the old light, so its neighbours match better.
+  Scene key = PoleAt(10);
+  Scene current = PoleAt(10);
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 20; x < 32; ++x) {
+      current.image.at(x, y)[0] = 120;
+      if (y != 3) key.image.at(x, y)[0] = 120;
+    }
+  }
+  Image confidence = key.confidence;
+  for (int x = 20; x < 32; ++x) *confidence.at(x, 3) = 7;
+  absl::StatusOr<GuidedWarp> guided =
+      WarpLabelsGuided(key.image, key.labels, confidence, current.image,
+                       FlowField::Zero(32, 16), {});
+  ASSERT_TRUE(guided.ok());
+  EXPECT_EQ(guided->labels.pixels, key.labels.pixels);
+  EXPECT_EQ(guided->confidence.pixels, confidence.pixels);
+  EXPECT_EQ(guided->moved_share, 0);
+}
+
 TEST(GuidedWarpTest, RadiusZeroIsThePlainWarpAndTooFarIsNotSearched) {
   const Scene key = PoleAt(10);
   const Scene current = PoleAt(12);
