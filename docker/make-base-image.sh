@@ -5,14 +5,43 @@
 # `debian:bookworm-slim`. Where that image already exists nothing is done, so
 # the Dockerfiles build unchanged on machines with or without registry access.
 #
-#   bash docker/make-base-image.sh            # once per Docker engine
-#   bash docker/make-base-image.sh --force    # rebuild it anyway
+#   bash docker/make-base-image.sh                # once per Docker engine
+#   bash docker/make-base-image.sh --force        # rebuild it anyway
+#   bash docker/make-base-image.sh --arch=arm64   # arm64v8/debian:bookworm-slim
+#
+# --arch=arm64 makes the arm64 base under the name Docker Hub gives the
+# official one, for building the Raspberry Pi worker on an x86-64 machine
+# (docker/build-arm64.sh); it needs qemu-user-static registered with binfmt.
 set -euo pipefail
 
-image="${TESSERA_BASE_IMAGE:-debian:bookworm-slim}"
-mirror="${TESSERA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+arch="$(dpkg --print-architecture)"
 force=0
-[[ "${1:-}" == "--force" ]] && force=1
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    --arch=*) arch="${arg#--arch=}" ;;
+    *)
+      echo "make-base-image: unknown argument '$arg' (--force, --arch=ARCH)" >&2
+      exit 2
+      ;;
+  esac
+done
+default_image="debian:bookworm-slim"
+if [[ "$arch" != "$(dpkg --print-architecture)" ]]; then
+  case "$arch" in
+    arm64) default_image="arm64v8/debian:bookworm-slim" ;;
+    *)
+      echo "make-base-image: no image name known for --arch=$arch (arm64 is)" >&2
+      exit 2
+      ;;
+  esac
+  if [[ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
+    echo "make-base-image: --arch=$arch needs qemu-user-static registered with binfmt_misc" >&2
+    exit 1
+  fi
+fi
+image="${TESSERA_BASE_IMAGE:-$default_image}"
+mirror="${TESSERA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if ((!force)) && docker image inspect "$image" >/dev/null 2>&1; then
   echo "make-base-image: $image already exists"
@@ -29,8 +58,8 @@ fi
 
 root="$(mktemp -d /tmp/tessera-rootfs.XXXXXX)"
 trap '$sudo rm -rf "$root"' EXIT
-echo "make-base-image: debootstrap bookworm from $mirror (a few minutes)"
-$sudo debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.log" 2>&1 || {
+echo "make-base-image: debootstrap bookworm ($arch) from $mirror (a few minutes)"
+$sudo debootstrap --variant=minbase --arch="$arch" bookworm "$root" "$mirror" >"$root.log" 2>&1 || {
   tail -20 "$root.log" >&2
   echo "make-base-image: debootstrap failed (log above)" >&2
   exit 1
@@ -60,8 +89,30 @@ $sudo find "$root/usr/share/doc" -mindepth 2 -not -name copyright -delete 2>/dev
 $sudo rm -rf "$root"/usr/share/{man,info,locale}/* "$root"/var/lib/apt/lists/* \
   "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*
 
-$sudo tar -C "$root" -c . | docker import \
+$sudo tar -C "$root" -c . | docker import --platform "linux/$arch" \
   --change 'CMD ["bash"]' \
-  --change "LABEL org.opencontainers.image.source=\"debootstrap --variant=minbase bookworm $mirror\"" \
+  --change "LABEL org.opencontainers.image.source=\"debootstrap --variant=minbase --arch=$arch bookworm $mirror\"" \
   - "$image" >/dev/null
-echo "make-base-image: $image ready ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
+# This engine's `docker import` records its own architecture whatever
+# --platform says; a foreign image has the right one written into its
+# config, so that it and the images built on it say what they run on.
+if [[ "$arch" != "$(dpkg --print-architecture)" ]] &&
+  [[ "$(docker image inspect -f '{{.Architecture}}' "$image")" != "$arch" ]]; then
+  saved="$(mktemp -d /tmp/tessera-image.XXXXXX)"
+  docker save "$image" | tar -C "$saved" -x
+  python3 - "$saved" "$arch" <<'PY'
+import json, pathlib, sys
+root, arch = pathlib.Path(sys.argv[1]), sys.argv[2]
+config = root / json.loads((root / "manifest.json").read_text())[0]["Config"]
+fields = json.loads(config.read_text())
+fields["architecture"] = arch
+if arch == "arm64":
+    fields["variant"] = "v8"
+config.write_text(json.dumps(fields))
+PY
+  old_id="$(docker image inspect -f '{{.Id}}' "$image")"
+  tar -C "$saved" -c . | docker load >/dev/null
+  docker image rm "$old_id" >/dev/null 2>&1 || true
+  rm -rf "$saved"
+fi
+echo "make-base-image: $image ready ($(docker image inspect -f '{{.Architecture}}, {{.Size}}' "$image" | awk '{printf "%s %.0f MB", $1, $2/1e6}'))"

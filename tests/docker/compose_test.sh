@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The compose deployment, tested on the machine's real Docker engine:
 #   1. builds the base image (debootstrap, no registry) and the images;
+#      a wrong setting stops a container with one line, and a compose
+#      service with one gives up after three restarts;
 #   2. segments a generated clip without Docker (host master + worker,
 #      segmentation path only): the reference masks;
 #   3. `compose up` with 3 workers, streams the clip from outside the
@@ -73,6 +75,34 @@ fi
 [[ "$out" == "tessera-master: --source: this build has no frame sources"* ]] ||
   fail "unexpected output for --source on the slim master: $out"
 echo "$out"
+
+step "a misconfigured compose service gives up after three restarts"
+cat >"$work/misspelt.yml" <<'YAML'
+services:
+  worker:
+    environment:
+      TESSERA_WORKER_THREDS: "1"
+YAML
+dc -f "$work/misspelt.yml" up -d --no-deps --scale worker=1 worker >"$work/misspelt.log" 2>&1 ||
+  { cat "$work/misspelt.log"; fail "compose up of the misconfigured worker failed"; }
+misspelt="$(docker ps -aq --filter "label=com.docker.compose.project=$project" \
+  --filter "label=com.docker.compose.service=worker")"
+state=""
+for _ in $(seq 150); do
+  state="$(docker inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' "$misspelt")"
+  [[ "$state" == "exited 3 "* ]] && break
+  sleep 0.2
+done
+[[ "$state" == "exited 3 "* ]] ||
+  fail "expected the worker to stay down after 3 restarts, it is: $state (status, restarts, exit code)"
+sleep 3
+[[ "$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$misspelt")" == "exited 3" ]] ||
+  fail "the misconfigured worker was restarted a fourth time"
+lines="$(docker logs "$misspelt" 2>&1 | sort | uniq -c | sed 's/^ *//')"
+[[ "$lines" == "4 tessera-worker: TESSERA_WORKER_THREDS: tessera-worker has no flag --threds (see --help)" ]] ||
+  fail "the misconfigured worker's log is not its one line, once per start: $lines"
+echo "down after 3 restarts (exit code ${state##* }), its log: $lines"
+dc -f "$work/misspelt.yml" rm -sf worker >/dev/null 2>&1
 
 frames=60
 step "generating a $frames-frame clip and its reference masks without Docker"
