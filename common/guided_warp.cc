@@ -1,12 +1,12 @@
 #include "common/guided_warp.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_format.h"
 #include "common/cv_view.h"
+#include "common/warp.h"
 
 namespace tessera {
 namespace {
@@ -36,12 +36,13 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
         key_image.width, key_image.height, key_labels.width, key_labels.height,
         size.width, size.height, flow.width, flow.height));
   }
-  if (options.radius < 0 || options.radius > 16 ||
+  if (options.radius < 0 || options.radius > kMaxGuidedWarpRadius ||
       options.colour_threshold < 0 || options.step_cost < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "guided warp options out of range: radius %d (0..16), colour "
+        "guided warp options out of range: radius %d (0..%d), colour "
         "threshold %d, step cost %d (>= 0)",
-        options.radius, options.colour_threshold, options.step_cost));
+        options.radius, kMaxGuidedWarpRadius, options.colour_threshold,
+        options.step_cost));
   }
   return absl::OkStatus();
 }
@@ -86,13 +87,9 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
     const float* v = flow.vectors.data() + flow.index(0, y);
     const uint8_t* cur = current.row(y);
     for (int x = 0; x < width; ++x, v += 2, cur += 3) {
-      // The flow's point, rounded as WarpNearest rounds it.
-      const int fx = std::clamp(
-          static_cast<int>(std::floor(static_cast<float>(x) + v[0] + 0.5f)), 0,
-          width - 1);
-      const int fy = std::clamp(
-          static_cast<int>(std::floor(static_cast<float>(y) + v[1] + 0.5f)), 0,
-          height - 1);
+      // The flow's point, as the plain warp takes it.
+      const int fx = NearestSourcePixel(x, v[0], width);
+      const int fy = NearestSourcePixel(y, v[1], height);
       int best_x = fx;
       int best_y = fy;
       const int at_flow = ColourDistance(cur, key_image.at(fx, fy));

@@ -23,6 +23,8 @@
 
 namespace tessera {
 
+inline constexpr int kMaxGuidedWarpRadius = 16;
+
 struct GuidedWarpOptions {
   int radius = 3;             // 0: a plain nearest-pixel warp
   int colour_threshold = 20;  // L1 over RGB, 0..765

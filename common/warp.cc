@@ -1,7 +1,5 @@
 #include "common/warp.h"
 
-#include <algorithm>
-#include <cmath>
 #include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_format.h"
@@ -30,22 +28,14 @@ cv::Mat FlowView(const FlowField& flow) {
 absl::StatusOr<Image> WarpNearest(const Image& source, const FlowField& flow) {
   if (absl::Status sizes = CheckSizes(source, flow); !sizes.ok()) return sizes;
   Image out = Image::Create(source.width, source.height, source.channels);
-  const int max_x = source.width - 1;
-  const int max_y = source.height - 1;
   const int channels = source.channels;
   for (int y = 0; y < source.height; ++y) {
     const float* v = flow.vectors.data() + flow.index(0, y);
     uint8_t* dst = out.row(y);
     for (int x = 0; x < source.width; ++x, v += 2, dst += channels) {
-      // Round half up: floor(x + 0.5) is cheaper than std::lround and the
-      // same for every position a flow can point to.
-      const int sx = std::clamp(
-          static_cast<int>(std::floor(static_cast<float>(x) + v[0] + 0.5f)), 0,
-          max_x);
-      const int sy = std::clamp(
-          static_cast<int>(std::floor(static_cast<float>(y) + v[1] + 0.5f)), 0,
-          max_y);
-      const uint8_t* src = source.at(sx, sy);
+      const uint8_t* src =
+          source.at(NearestSourcePixel(x, v[0], source.width),
+                    NearestSourcePixel(y, v[1], source.height));
       for (int c = 0; c < channels; ++c) dst[c] = src[c];
     }
   }

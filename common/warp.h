@@ -8,6 +8,9 @@
 #ifndef TESSERA_COMMON_WARP_H_
 #define TESSERA_COMMON_WARP_H_
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
 #include "common/image.h"
@@ -17,6 +20,15 @@ namespace tessera {
 // INVALID_ARGUMENT when the sizes of `source` and `flow` differ.
 absl::StatusOr<Image> WarpNearest(const Image& source, const FlowField& flow);
 absl::StatusOr<Image> WarpBilinear(const Image& source, const FlowField& flow);
+
+// The source pixel a backward warp takes for coordinate `at` moved by `v`
+// along one axis of a `size`-pixel image: rounded half up (floor(p + 0.5) is
+// cheaper than std::lround and the same for every position a flow can point
+// to), then clamped to the image.
+inline int NearestSourcePixel(int at, float v, int size) {
+  const int p = static_cast<int>(std::floor(static_cast<float>(at) + v + 0.5f));
+  return std::clamp(p, 0, size - 1);
+}
 
 // Resizes a flow field to `size`, scaling its vectors with the image.
 FlowField ResizeFlow(const FlowField& flow, Size size);

@@ -14,7 +14,8 @@
 # (docker/build-arm64.sh); it needs qemu-user-static registered with binfmt.
 set -euo pipefail
 
-arch="$(dpkg --print-architecture)"
+host_arch="$(dpkg --print-architecture)"
+arch="$host_arch"
 force=0
 for arg in "$@"; do
   case "$arg" in
@@ -27,7 +28,7 @@ for arg in "$@"; do
   esac
 done
 default_image="debian:bookworm-slim"
-if [[ "$arch" != "$(dpkg --print-architecture)" ]]; then
+if [[ "$arch" != "$host_arch" ]]; then
   case "$arch" in
     arm64) default_image="arm64v8/debian:bookworm-slim" ;;
     *)
@@ -96,7 +97,7 @@ $sudo tar -C "$root" -c . | docker import --platform "linux/$arch" \
 # This engine's `docker import` records its own architecture whatever
 # --platform says; a foreign image has the right one written into its
 # config, so that it and the images built on it say what they run on.
-if [[ "$arch" != "$(dpkg --print-architecture)" ]] &&
+if [[ "$arch" != "$host_arch" ]] &&
   [[ "$(docker image inspect -f '{{.Architecture}}' "$image")" != "$arch" ]]; then
   saved="$(mktemp -d /tmp/tessera-image.XXXXXX)"
   docker save "$image" | tar -C "$saved" -x

@@ -164,9 +164,9 @@ int Run(const std::string& command_line) {
   options.max_gap = absl::GetFlag(FLAGS_max_gap);
   options.frame_step = absl::GetFlag(FLAGS_frame_step);
   options.warp.radius = absl::GetFlag(FLAGS_warp_radius);
-  if (options.warp.radius < 0 || options.warp.radius > 16) {
-    return Fail(absl::StrFormat("--warp_radius=%d: must be 0..16",
-                                options.warp.radius));
+  if (options.warp.radius < 0 || options.warp.radius > kMaxGuidedWarpRadius) {
+    return Fail(absl::StrFormat("--warp_radius=%d: must be 0..%d",
+                                options.warp.radius, kMaxGuidedWarpRadius));
   }
   absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
   if (!target.ok()) return Fail(std::string(target.status().message()));

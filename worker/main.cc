@@ -219,6 +219,11 @@ int Run() {
       absl::GetFlag(FLAGS_max_wait_us) < 0) {
     return Fail("--max_batch must be within 1..256 and --max_wait_us >= 0");
   }
+  if (const int radius = absl::GetFlag(FLAGS_warp_radius);
+      radius < 0 || radius > kMaxGuidedWarpRadius) {
+    return Fail(absl::StrFormat("--warp_radius=%d: must be 0..%d", radius,
+                                kMaxGuidedWarpRadius));
+  }
   SegmenterOptions segmenter_options;
   segmenter_options.backend = absl::GetFlag(FLAGS_backend);
   segmenter_options.model_path = absl::GetFlag(FLAGS_model);
@@ -259,10 +264,6 @@ int Run() {
   if (*flow && dn) {
     GuidedWarpOptions warp;
     warp.radius = absl::GetFlag(FLAGS_warp_radius);
-    if (warp.radius < 0 || warp.radius > 16) {
-      return Fail(
-          absl::StrFormat("--warp_radius=%d: must be 0..16", warp.radius));
-    }
     flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get(), warp);
     if (!dn->spec().segmentation_model().empty() &&
         dn->spec().segmentation_model() != (*segmenter)->model_name()) {
