@@ -3,8 +3,8 @@
 # registers with a master on this host, segments a generated clip, and its
 # masks are compared with those of this host's own x86-64 worker.
 #
-# On an x86-64 host the container runs under qemu emulation, slowly (a few
-# seconds per region); it proves the image holds a working arm64 worker,
+# On an x86-64 host the container runs under qemu emulation, slowly (about
+# 30 s per region); it proves the image holds a working arm64 worker,
 # not its speed. Not part of CI: building the image under emulation takes
 # too long (docker/README.md).
 #
