@@ -8,12 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/cv_view.h"
+#include "common/file_bytes.h"
 #include "common/folders.h"
-#include "opencv2/core.hpp"
-#include "opencv2/imgcodecs.hpp"
-#include "opencv2/imgproc.hpp"
-#include "opencv2/videoio.hpp"
+#include "common/image_codec.h"
+#include "common/video_io.h"
 
 namespace tessera::tools {
 namespace {
@@ -23,11 +21,21 @@ namespace fs = std::filesystem;
 constexpr float kFloTag = 202021.25f;
 constexpr int kMaxFloSide = 1 << 16;
 
-absl::Status WritePng(const fs::path& path, const cv::Mat& mat) {
-  if (!cv::imwrite(path.string(), mat)) {
-    return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+absl::Status WritePng(const fs::path& path, const Image& image) {
+  absl::StatusOr<std::string> png = EncodeImage(image, Encoding::kPng);
+  if (!png.ok()) {
+    return absl::InternalError(absl::StrCat("cannot encode ", path.string(),
+                                            ": ", png.status().message()));
   }
-  return absl::OkStatus();
+  return WriteFileBytes(path.string(), *png);
+}
+
+// The occlusion mask holds 0 and 1; it is written as 0 and 255 so that it
+// can be looked at.
+Image VisibleMask(const Image& mask) {
+  Image visible = mask;
+  for (uint8_t& value : visible.pixels) value = value != 0 ? 255 : 0;
+  return visible;
 }
 
 bool IsWellFormed(const Image& image, int channels) {
@@ -90,15 +98,8 @@ absl::StatusOr<FloFile> ReadFlo(const std::string& path) {
   return flo;
 }
 
-struct SynthWriter::Video {
-  cv::VideoWriter writer;
-};
-
 SynthWriter::SynthWriter(std::string folder, double fps, bool video)
-    : folder_(std::move(folder)),
-      fps_(fps),
-      video_(video),
-      writer_(std::make_unique<Video>()) {}
+    : folder_(std::move(folder)), fps_(fps), video_(video) {}
 
 SynthWriter::~SynthWriter() { Close().IgnoreError(); }
 
@@ -106,6 +107,11 @@ absl::StatusOr<std::unique_ptr<SynthWriter>> SynthWriter::Open(
     const std::string& folder, double fps, bool video) {
   if (folder.empty()) {
     return absl::InvalidArgumentError("the output folder is empty");
+  }
+  if (video && !video_io::VideoAvailable()) {
+    return absl::FailedPreconditionError(
+        "cannot write clip.mp4: this build has no video output (built with "
+        "TESSERA_VIDEO_IO=OFF); leave out --video");
   }
   for (const char* sub : {"frames", "labels", "flow", "occlusion"}) {
     if (absl::Status s = CreateFolder(fs::path(folder) / sub); !s.ok()) {
@@ -125,52 +131,41 @@ absl::Status SynthWriter::Write(const SynthFrame& frame) {
         absl::StrFormat("frame %d is malformed", frame.index));
   }
   const fs::path root(folder_);
-  const std::string name = absl::StrFormat("%06d", frame.index);
-  if (absl::Status s = WriteFlo((root / "flow" / (name + ".flo")).string(), w,
-                                h, frame.flow);
+  const std::string name = absl::StrFormat("%06d", frame.index) + ".png";
+  if (absl::Status s = WriteFlo(
+          (root / "flow" / absl::StrFormat("%06d.flo", frame.index)).string(),
+          w, h, frame.flow);
       !s.ok()) {
     return s;
   }
-  try {
-    cv::Mat bgr;
-    cv::cvtColor(MatView(frame.image), bgr, cv::COLOR_RGB2BGR);
-    const cv::Mat occlusion = MatView(frame.occlusion) * 255;
-    for (const auto& [dir, mat] :
-         {std::pair<const char*, cv::Mat>{"frames", bgr},
-          {"labels", MatView(frame.labels)},
-          {"occlusion", occlusion}}) {
-      if (absl::Status s = WritePng(root / dir / (name + ".png"), mat);
-          !s.ok()) {
-        return s;
-      }
+  for (const auto& [dir, image] :
+       {std::pair<const char*, const Image*>{"frames", &frame.image},
+        {"labels", &frame.labels}}) {
+    if (absl::Status s = WritePng(root / dir / name, *image); !s.ok()) {
+      return s;
     }
-    if (video_) {
-      if (!writer_->writer.isOpened()) {
-        const std::string path = (root / "clip.mp4").string();
-        if (!writer_->writer.open(path,
-                                  cv::VideoWriter::fourcc('m', 'p', '4', 'v'),
-                                  fps_, cv::Size(w, h), /*isColor=*/true)) {
-          return absl::InternalError(
-              absl::StrCat("cannot open video writer for ", path));
-        }
-      }
-      writer_->writer.write(bgr);
-    }
-  } catch (const std::exception& e) {  // cv::Exception included
-    return absl::InternalError(
-        absl::StrFormat("cannot write frame %d: %s", frame.index, e.what()));
   }
-  return absl::OkStatus();
+  if (absl::Status s =
+          WritePng(root / "occlusion" / name, VisibleMask(frame.occlusion));
+      !s.ok()) {
+    return s;
+  }
+  if (!video_) return absl::OkStatus();
+  if (video_writer_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<video_io::VideoWriter>> writer =
+        video_io::OpenVideoWriter((root / "clip.mp4").string(), fps_,
+                                  Size{w, h});
+    if (!writer.ok()) return writer.status();
+    video_writer_ = *std::move(writer);
+  }
+  return video_writer_->Write(frame.image);
 }
 
 absl::Status SynthWriter::Close() {
-  try {
-    if (writer_ != nullptr) writer_->writer.release();
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat("cannot finish ", folder_, "/clip.mp4: ", e.what()));
-  }
-  return absl::OkStatus();
+  if (video_writer_ == nullptr) return absl::OkStatus();
+  absl::Status closed = video_writer_->Close();
+  video_writer_.reset();
+  return closed;
 }
 
 }  // namespace tessera::tools

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/video_io.h"
 #include "tools/synth_scene.h"
 
 namespace tessera::tools {
@@ -34,7 +35,8 @@ absl::StatusOr<FloFile> ReadFlo(const std::string& path);
 class SynthWriter {
  public:
   // Creates <folder>/{frames,labels,flow,occlusion}; with `video`, frames
-  // also go to <folder>/clip.mp4 (MPEG-4 part 2, "mp4v").
+  // also go to <folder>/clip.mp4 (MPEG-4 part 2, "mp4v"), which a build
+  // without video output (TESSERA_VIDEO_IO=OFF) refuses here.
   static absl::StatusOr<std::unique_ptr<SynthWriter>> Open(
       const std::string& folder, double fps, bool video);
   ~SynthWriter();
@@ -44,13 +46,12 @@ class SynthWriter {
   absl::Status Close();
 
  private:
-  struct Video;
   SynthWriter(std::string folder, double fps, bool video);
 
   std::string folder_;
   double fps_;
   bool video_;
-  std::unique_ptr<Video> writer_;
+  std::unique_ptr<video_io::VideoWriter> video_writer_;  // opened by Write
 };
 
 }  // namespace tessera::tools

@@ -11,7 +11,7 @@
 # unpacked into build-gpu/prefix, and build-gpu/env.sh then sets the library
 # path the programs need to run.
 #
-#   bash scripts/gpu/build-cuda.sh
+#   bash scripts/gpu/build-cuda.sh [TARGET...]   # default: the five above
 #   source build-gpu/env.sh   # only with unpacked .debs
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -64,5 +64,9 @@ fi
 cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DTESSERA_VIDEO_IO=OFF -DTESSERA_BUILD_TESTS=OFF \
   -DTESSERA_BUILD_BENCHMARKS=OFF "${cmake_args[@]}"
-ninja -C build-cuda tessera-master tessera-worker tessera-stream \
-  tessera-bench tessera-segment-bench
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=(tessera-master tessera-worker tessera-stream tessera-bench
+           tessera-segment-bench)
+fi
+ninja -C build-cuda "${targets[@]}"
