@@ -11,6 +11,7 @@ Usage:
     x, y = aug(train.images[idx], train.labels[idx])  # normalised, long
 """
 
+import concurrent.futures
 import os
 from dataclasses import dataclass
 
@@ -63,8 +64,9 @@ def load_split(root, split, limit=0, device="cpu", size_hw=NATIVE_HW):
     h, w = size_hw
     images = np.empty((n, h, w, 3), np.uint8)
     labels = np.empty((n, h, w), np.uint8)
-    resized = 0
-    for i, (img_path, lbl_path) in enumerate(pairs):
+
+    def read(i):
+        img_path, lbl_path = pairs[i]
         img = cv2.imread(img_path, cv2.IMREAD_COLOR)
         lbl = cv2.imread(lbl_path, cv2.IMREAD_UNCHANGED)
         if img is None or lbl is None:
@@ -74,12 +76,18 @@ def load_split(root, split, limit=0, device="cpu", size_hw=NATIVE_HW):
         if img.shape[:2] != lbl.shape[:2]:
             raise ValueError(f"{img_path} is {img.shape[1]}x{img.shape[0]} but "
                              f"{lbl_path} is {lbl.shape[1]}x{lbl.shape[0]}")
-        if img.shape[:2] != (h, w):
+        resized = img.shape[:2] != (h, w)
+        if resized:
             img = cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
             lbl = cv2.resize(lbl, (w, h), interpolation=cv2.INTER_NEAREST)
-            resized += 1
         images[i] = img[:, :, ::-1]  # BGR -> RGB
         labels[i] = np.where(lbl > IGNORE_INDEX, IGNORE_INDEX, lbl)
+        return resized
+
+    # Threads: cv2 decodes without the GIL, and a generated set holds
+    # thousands of frames.
+    with concurrent.futures.ThreadPoolExecutor(min(16, os.cpu_count() or 1)) as pool:
+        resized = sum(pool.map(read, range(n)))
     if resized:
         print(f"note: resized {resized} {split} frames to {w}x{h}", flush=True)
     img_t = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
