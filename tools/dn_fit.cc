@@ -63,18 +63,43 @@ v1::DecisionNetwork SpecOf(torch::nn::Sequential& net,
 
 struct Evaluation {
   double mae = 0;
+  double pinball = 0;   // mean pinball loss at the fit's quantile
+  double coverage = 0;  // share with agreement >= prediction
   std::vector<double> by_gap;
+
+  // What model selection minimises: the loss the network was trained on,
+  // measured on held-out samples (the absolute error is the pinball loss
+  // at 0.5, up to a factor; the mean's fit is judged by it, as before).
+  double selection(double quantile) const {
+    return quantile > 0 ? pinball : mae;
+  }
 };
 
+// The pinball (quantile) loss of predicting `predicted` for `actual`:
+// under-prediction costs q per point, over-prediction 1 - q.
+double Pinball(double quantile, double predicted, double actual) {
+  const double residual = actual - predicted;
+  return residual >= 0 ? quantile * residual : (quantile - 1) * residual;
+}
+
+torch::Tensor PinballLoss(double quantile, const torch::Tensor& predicted,
+                          const torch::Tensor& actual) {
+  const torch::Tensor residual = actual - predicted;
+  return torch::max(quantile * residual, (quantile - 1) * residual).mean();
+}
+
 Evaluation Evaluate(const worker::DecisionNetwork& network,
-                    const std::vector<DnSample>& samples) {
+                    const std::vector<DnSample>& samples, double quantile) {
   Evaluation out;
   std::vector<double> sum, count;
   for (const DnSample& sample : samples) {
     worker::DecisionFeatures features;
     features.values = sample.features;
-    const double error = std::abs(network.Score(features) - sample.agreement);
+    const double predicted = network.Score(features);
+    const double error = std::abs(predicted - sample.agreement);
     out.mae += error;
+    out.pinball += Pinball(quantile, predicted, sample.agreement);
+    if (sample.agreement >= predicted) out.coverage += 1;
     if (sample.gap >= static_cast<int>(sum.size())) {
       sum.resize(sample.gap + 1, 0);
       count.resize(sample.gap + 1, 0);
@@ -82,7 +107,10 @@ Evaluation Evaluate(const worker::DecisionNetwork& network,
     sum[sample.gap] += error;
     count[sample.gap] += 1;
   }
-  out.mae /= std::max<size_t>(1, samples.size());
+  const double n = std::max<size_t>(1, samples.size());
+  out.mae /= n;
+  out.pinball /= n;
+  out.coverage /= n;
   for (size_t g = 0; g < sum.size(); ++g) {
     out.by_gap.push_back(count[g] > 0 ? sum[g] / count[g] : 0);
   }
@@ -98,6 +126,11 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
     return absl::InvalidArgumentError(
         absl::StrFormat("need training and validation samples, have %d and %d",
                         train.size(), val.size()));
+  }
+  if (!(options.quantile >= 0 && options.quantile < 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "the quantile must be 0 (the mean) or in (0, 1), not %g",
+        options.quantile));
   }
   torch::manual_seed(options.seed);
   const torch::Tensor x = FeatureTensor(train);
@@ -126,7 +159,7 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
       net->parameters(), torch::optim::AdamOptions(options.learning_rate));
 
   DnFit best;
-  best.val_mae = std::numeric_limits<double>::infinity();
+  double best_selection = std::numeric_limits<double>::infinity();
   const int64_t n = x.size(0);
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     net->train();
@@ -135,8 +168,12 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
       const torch::Tensor idx =
           order.slice(0, start, std::min(n, start + options.batch));
       optimiser.zero_grad();
-      const torch::Tensor loss = torch::mse_loss(
-          net->forward(xn.index_select(0, idx)), y.index_select(0, idx));
+      const torch::Tensor predicted = net->forward(xn.index_select(0, idx));
+      const torch::Tensor actual = y.index_select(0, idx);
+      const torch::Tensor loss =
+          options.quantile > 0
+              ? PinballLoss(options.quantile, predicted, actual)
+              : torch::mse_loss(predicted, actual);
       loss.backward();
       optimiser.step();
     }
@@ -149,11 +186,13 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
     absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> network =
         worker::MakeDecisionNetwork(spec);
     if (!network.ok()) return network.status();
-    const Evaluation on_val = Evaluate(**network, val);
-    if (on_val.mae < best.val_mae) {
+    const Evaluation on_val = Evaluate(**network, val, options.quantile);
+    if (on_val.selection(options.quantile) < best_selection) {
+      best_selection = on_val.selection(options.quantile);
       best.val_mae = on_val.mae;
+      best.val_coverage = on_val.coverage;
       best.val_mae_by_gap = on_val.by_gap;
-      best.train_mae = Evaluate(**network, train).mae;
+      best.train_mae = Evaluate(**network, train, options.quantile).mae;
       best.best_epoch = epoch;
       best.spec = std::move(spec);
     }
@@ -175,6 +214,8 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
     reference->set_score((*network)->Score(features));
   }
   best.spec.set_validation_mae(static_cast<float>(best.val_mae));
+  best.spec.set_quantile(static_cast<float>(options.quantile));
+  best.spec.set_validation_coverage(static_cast<float>(best.val_coverage));
   double train_mean = 0;
   for (const DnSample& s : train) train_mean += s.agreement;
   train_mean /= train.size();

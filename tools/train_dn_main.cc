@@ -8,7 +8,6 @@
 #include <ATen/Parallel.h>
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +15,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -23,6 +23,7 @@
 #include "common/flag_values.h"
 #include "tools/dn_dataset.h"
 #include "tools/dn_fit.h"
+#include "tools/dn_samples_csv.h"
 #include "worker/decision_network.h"
 
 ABSL_FLAG(std::string, model, "", "segmentation model (.pt with its card)");
@@ -55,6 +56,12 @@ ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");
 ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
 ABSL_FLAG(std::string, samples_csv, "", "also write every sample here");
+ABSL_FLAG(std::string, samples_from, "",
+          "fit to the samples of this CSV (written by --samples_csv) "
+          "instead of collecting them; --train and --val are not read");
+ABSL_FLAG(double, quantile, 0,
+          "0: the score predicts the mean agreement (the paper); q in (0, 1): "
+          "its q-quantile, a floor that 1 - q of the regions reach");
 
 namespace tessera::tools {
 namespace {
@@ -90,28 +97,12 @@ absl::StatusOr<std::vector<DnSample>> Collect(
   return all;
 }
 
-void WriteCsv(const std::string& path, const std::vector<DnSample>& train,
-              const std::vector<DnSample>& val) {
-  std::ofstream csv(path);
-  csv << "set,gap,agreement";
-  for (const std::string& name : worker::DecisionFeatureNames()) {
-    csv << "," << name;
-  }
-  csv << "\n";
-  for (const auto* set : {&train, &val}) {
-    for (const DnSample& s : *set) {
-      csv << (set == &train ? "train" : "val") << "," << s.gap << ","
-          << s.agreement;
-      for (float f : s.features) csv << "," << f;
-      csv << "\n";
-    }
-  }
-}
-
 int Run(const std::string& command_line) {
   const std::string model = absl::GetFlag(FLAGS_model);
   if (model.empty()) return Fail("--model is required");
-  if (absl::GetFlag(FLAGS_train).empty() || absl::GetFlag(FLAGS_val).empty()) {
+  const std::string samples_from = absl::GetFlag(FLAGS_samples_from);
+  if (samples_from.empty() && (absl::GetFlag(FLAGS_train).empty() ||
+                               absl::GetFlag(FLAGS_val).empty())) {
     return Fail("--train and --val each need at least one clip");
   }
   absl::StatusOr<GridSpec> grid =
@@ -122,6 +113,11 @@ int Run(const std::string& command_line) {
   if (!synth_size.ok()) return Fail(std::string(synth_size.status().message()));
   DnFitOptions fit_options;
   fit_options.epochs = absl::GetFlag(FLAGS_epochs);
+  fit_options.quantile = absl::GetFlag(FLAGS_quantile);
+  if (!(fit_options.quantile >= 0 && fit_options.quantile < 1)) {
+    return Fail(absl::StrFormat("--quantile=%g: must be 0 or in (0, 1)",
+                                fit_options.quantile));
+  }
   fit_options.hidden.clear();
   for (absl::string_view width :
        absl::StrSplit(absl::GetFlag(FLAGS_hidden), ',')) {
@@ -172,20 +168,35 @@ int Run(const std::string& command_line) {
   if (!target.ok()) return Fail(std::string(target.status().message()));
   options.target = *target;
 
-  std::printf("training clips (%s, flow %s):\n",
-              (*segmenter)->model_name().c_str(), (*flow)->name().c_str());
-  absl::StatusOr<std::vector<DnSample>> train = Collect(
-      absl::GetFlag(FLAGS_train), **segmenter, **flow, clip_options, options);
-  if (!train.ok()) return Fail(std::string(train.status().message()));
-  std::printf("held-out clips:\n");
-  absl::StatusOr<std::vector<DnSample>> val = Collect(
-      absl::GetFlag(FLAGS_val), **segmenter, **flow, clip_options, options);
-  if (!val.ok()) return Fail(std::string(val.status().message()));
+  DnSampleSets samples;
+  if (!samples_from.empty()) {
+    absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(samples_from);
+    if (!read.ok()) return Fail(std::string(read.status().message()));
+    samples = *std::move(read);
+    std::printf("%s: %zu training, %zu held-out samples\n",
+                samples_from.c_str(), samples.train.size(), samples.val.size());
+  } else {
+    std::printf("training clips (%s, flow %s):\n",
+                (*segmenter)->model_name().c_str(), (*flow)->name().c_str());
+    absl::StatusOr<std::vector<DnSample>> train = Collect(
+        absl::GetFlag(FLAGS_train), **segmenter, **flow, clip_options, options);
+    if (!train.ok()) return Fail(std::string(train.status().message()));
+    std::printf("held-out clips:\n");
+    absl::StatusOr<std::vector<DnSample>> val = Collect(
+        absl::GetFlag(FLAGS_val), **segmenter, **flow, clip_options, options);
+    if (!val.ok()) return Fail(std::string(val.status().message()));
+    samples = {*std::move(train), *std::move(val)};
+  }
   if (!absl::GetFlag(FLAGS_samples_csv).empty()) {
-    WriteCsv(absl::GetFlag(FLAGS_samples_csv), *train, *val);
+    if (absl::Status written = WriteDnSamplesCsv(
+            absl::GetFlag(FLAGS_samples_csv), samples.train, samples.val);
+        !written.ok()) {
+      return Fail(std::string(written.message()));
+    }
   }
 
-  absl::StatusOr<DnFit> fit = FitDecisionNetwork(*train, *val, fit_options);
+  absl::StatusOr<DnFit> fit =
+      FitDecisionNetwork(samples.train, samples.val, fit_options);
   if (!fit.ok()) return Fail(std::string(fit.status().message()));
   const std::string out = absl::GetFlag(FLAGS_out).empty()
                               ? worker::DecisionNetworkPathFor(model)
@@ -196,12 +207,24 @@ int Run(const std::string& command_line) {
     name = name.substr(0, name.find('.'));
   }
   fit->spec.set_name(name);
+  // Samples read from a CSV carry no record of how they were collected:
+  // the description then names the file instead of this run's flags.
+  const std::string collection =
+      samples_from.empty()
+          ? absl::StrFormat(
+                "keys 0..%d frames back, grid %s, target %s, warp radius %d",
+                options.max_gap, options.grid.ToString(),
+                DnTargetName(options.target), options.warp.radius)
+          : absl::StrCat("collected into ", samples_from);
+  const std::string score =
+      fit_options.quantile > 0
+          ? absl::StrFormat("the agreement's %g-quantile", fit_options.quantile)
+          : std::string("the mean agreement");
   fit->spec.set_description(absl::StrFormat(
       "DVSNet decision network for %s: %d train / %d held-out region "
-      "samples, keys 0..%d frames back, grid %s, target %s, warp radius %d",
-      (*segmenter)->model_name(), train->size(), val->size(), options.max_gap,
-      options.grid.ToString(), DnTargetName(options.target),
-      options.warp.radius));
+      "samples, %s; score: %s",
+      (*segmenter)->model_name(), samples.train.size(), samples.val.size(),
+      collection, score));
   fit->spec.set_segmentation_model((*segmenter)->model_name());
   fit->spec.set_flow((*flow)->name());
   fit->spec.set_training(command_line);
@@ -211,9 +234,10 @@ int Run(const std::string& command_line) {
   }
   std::printf(
       "decision network %s: best epoch %d; MAE train %.2f, held-out %.2f "
-      "points (predicting the mean: %.2f)\n",
+      "points (predicting the mean: %.2f); %.1f %% of held-out regions "
+      "agree at least as much as predicted\n",
       out.c_str(), fit->best_epoch, fit->train_mae, fit->val_mae,
-      fit->val_mae_of_mean);
+      fit->val_mae_of_mean, 100 * fit->val_coverage);
   std::vector<std::string> by_gap;
   for (size_t g = 0; g < fit->val_mae_by_gap.size(); ++g) {
     by_gap.push_back(absl::StrFormat("%d:%.2f", g, fit->val_mae_by_gap[g]));

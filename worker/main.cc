@@ -272,6 +272,15 @@ int Run() {
                     << dn->spec().segmentation_model() << ", not "
                     << (*segmenter)->model_name();
     }
+    // What --threshold is compared with: the expected agreement, or (a
+    // quantile network) a floor that most regions reach.
+    const float quantile = dn->spec().quantile();
+    TLOG(INFO) << "decision network " << dn->spec().name() << ": score is "
+               << (quantile > 0 ? absl::StrFormat("the agreement's %g-quantile",
+                                                  quantile)
+                                : std::string("the mean agreement"))
+               << ", held-out error " << dn->spec().validation_mae()
+               << " points";
   }
   if (absl::GetFlag(FLAGS_key_capacity) < 1) {
     return Fail("--key_capacity must be >= 1");
