@@ -4,7 +4,7 @@
 // videos, and with them FFmpeg and GDAL. Without it (a GPU host that has
 // neither) image folders are read through Tessera's own PNG and JPEG
 // codecs, and videos, cameras and URLs are refused with one clear message.
-// Used by frame_source.cc and frame_sink.cc only.
+// Used by frame_source.cc, frame_sink.cc and the clip generator's writer.
 #ifndef TESSERA_COMMON_VIDEO_IO_H_
 #define TESSERA_COMMON_VIDEO_IO_H_
 

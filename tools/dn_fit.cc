@@ -67,9 +67,9 @@ struct Evaluation {
   double coverage = 0;  // share with agreement >= prediction
   std::vector<double> by_gap;
 
-  // What model selection minimises: the loss the network was trained on,
-  // measured on held-out samples (the absolute error is the pinball loss
-  // at 0.5, up to a factor; the mean's fit is judged by it, as before).
+  // What model selection minimises on held-out samples: for a quantile
+  // network its training loss; for the mean network (trained on squared
+  // error) the absolute error, as the paper's fit has always been judged.
   double selection(double quantile) const {
     return quantile > 0 ? pinball : mae;
   }
@@ -191,6 +191,7 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
       best_selection = on_val.selection(options.quantile);
       best.val_mae = on_val.mae;
       best.val_coverage = on_val.coverage;
+      best.val_pinball = on_val.pinball;
       best.val_mae_by_gap = on_val.by_gap;
       best.train_mae = Evaluate(**network, train, options.quantile).mae;
       best.best_epoch = epoch;
@@ -223,6 +224,19 @@ absl::StatusOr<DnFit> FitDecisionNetwork(const std::vector<DnSample>& train,
     best.val_mae_of_mean += std::abs(s.agreement - train_mean);
   }
   best.val_mae_of_mean /= val.size();
+  if (options.quantile > 0) {
+    std::vector<float> agreements;
+    for (const DnSample& s : train) agreements.push_back(s.agreement);
+    const auto at =
+        agreements.begin() +
+        static_cast<std::ptrdiff_t>(options.quantile * (agreements.size() - 1));
+    std::nth_element(agreements.begin(), at, agreements.end());
+    for (const DnSample& s : val) {
+      best.val_pinball_of_constant +=
+          Pinball(options.quantile, *at, s.agreement);
+    }
+    best.val_pinball_of_constant /= val.size();
+  }
   return best;
 }
 

@@ -38,6 +38,11 @@ struct DnFit {
   double val_mae_of_mean = 0;
   // Share of held-out samples whose agreement is at least the prediction.
   double val_coverage = 0;
+  // Quantile fits only: the held-out pinball loss, and that of predicting
+  // the training set's q-quantile for every sample (what a learned floor
+  // must beat; a constant offset from the mean would not).
+  double val_pinball = 0;
+  double val_pinball_of_constant = 0;
   std::vector<double> val_mae_by_gap;  // index: gap
   int best_epoch = 0;
 };

@@ -1,8 +1,11 @@
 #include "tools/dn_samples_csv.h"
 
+#include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,24 +18,37 @@ namespace tessera::tools {
 namespace {
 
 constexpr int kFixedColumns = 3;  // set, gap, agreement
+constexpr absl::string_view kOriginPrefix = "# ";
 
 std::string Header() {
   return absl::StrCat("set,gap,agreement,",
                       absl::StrJoin(worker::DecisionFeatureNames(), ","));
 }
 
+// One "# key: value" line; values may not span lines.
+std::string OriginLine(absl::string_view key, absl::string_view value) {
+  std::string flat(value);
+  for (char& c : flat) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return absl::StrCat(kOriginPrefix, key, ": ", flat, "\n");
+}
+
 }  // namespace
 
 absl::Status WriteDnSamplesCsv(const std::string& path,
-                               const std::vector<DnSample>& train,
-                               const std::vector<DnSample>& val) {
+                               const DnSampleSets& sets) {
   std::ofstream csv(path);
+  csv << OriginLine("segmentation_model", sets.origin.segmentation_model)
+      << OriginLine("flow", sets.origin.flow)
+      << OriginLine("collection", sets.origin.collection)
+      << OriginLine("command", sets.origin.command);
   // Nine significant digits write every float exactly, so that a fit from
   // the file equals the fit from the samples in memory.
   csv << std::setprecision(9) << Header() << "\n";
-  for (const auto* set : {&train, &val}) {
+  for (const auto* set : {&sets.train, &sets.val}) {
     for (const DnSample& s : *set) {
-      csv << (set == &train ? "train" : "val") << "," << s.gap << ","
+      csv << (set == &sets.train ? "train" : "val") << "," << s.gap << ","
           << s.agreement;
       for (float f : s.features) csv << "," << f;
       csv << "\n";
@@ -46,20 +62,41 @@ absl::Status WriteDnSamplesCsv(const std::string& path,
 absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
   std::ifstream csv(path);
   if (!csv) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::string line;
-  if (!std::getline(csv, line) || line != Header()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s:1: the header is not \"%s\" (samples of another feature set?)",
-        path, Header()));
-  }
   DnSampleSets sets;
-  for (int number = 2; std::getline(csv, line); ++number) {
+  std::map<std::string, std::string, std::less<>> origin;
+  std::string line;
+  int number = 0;
+  const auto next_line = [&] {
+    if (!std::getline(csv, line)) return false;
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF files
+    return true;
+  };
+  const auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d: %s", path, number, why));
+  };
+  while (next_line() && absl::StartsWith(line, kOriginPrefix)) {
+    const std::vector<std::string> kv = absl::StrSplit(
+        line.substr(kOriginPrefix.size()), absl::MaxSplits(": ", 1));
+    if (kv.size() == 2) origin[kv[0]] = kv[1];
+  }
+  sets.origin = {origin["segmentation_model"], origin["flow"],
+                 origin["collection"], origin["command"]};
+  if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
+    return bad(
+        "the file does not say which segmentation_model and flow collected "
+        "its samples (\"# segmentation_model: NAME\" and \"# flow: NAME\" "
+        "above the header)");
+  }
+  if (line != Header()) {
+    return bad(absl::StrFormat(
+        "the header is not \"%s\" (samples of another feature set?)",
+        Header()));
+  }
+  while (next_line()) {
     if (line.empty()) continue;
     const std::vector<absl::string_view> cells = absl::StrSplit(line, ',');
-    const auto bad = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("%s:%d: %s", path, number, why));
-    };
     if (cells.size() != kFixedColumns + worker::kDecisionFeatureCount) {
       return bad(
           absl::StrFormat("%d cells, expected %d", cells.size(),
@@ -72,9 +109,10 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
       return bad("the gap or the agreement is not a number in range");
     }
     for (int f = 0; f < worker::kDecisionFeatureCount; ++f) {
-      if (!absl::SimpleAtof(cells[kFixedColumns + f], &sample.features[f])) {
+      if (!absl::SimpleAtof(cells[kFixedColumns + f], &sample.features[f]) ||
+          !std::isfinite(sample.features[f])) {
         return bad(absl::StrCat("feature ", worker::DecisionFeatureNames()[f],
-                                " is not a number"));
+                                " is not a finite number"));
       }
     }
     if (cells[0] == "train") {
@@ -86,6 +124,7 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
           absl::StrCat("the set is \"", cells[0], "\", expected train or val"));
     }
   }
+  if (csv.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
   return sets;
 }
 

@@ -1,9 +1,12 @@
 // Decision network samples as CSV, so that one collection (which runs the
 // segmentation network on every frame: minutes) serves many fits (seconds).
-// Columns: set (train | val), gap, agreement, then the features in the
-// worker's order (worker/decision_features.h), under a header naming them.
+// Above the header, "# key: value" lines say where the samples came from
+// (segmentation_model, flow, collection, command), so that a network fitted
+// to the file can say what it was trained for. Columns: set (train | val),
+// gap, agreement, then the features in the worker's order
+// (worker/decision_features.h), under a header naming them.
 //
-//   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", train, val));
+//   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", sets));
 //   ASSIGN_OR_RETURN(DnSampleSets sets, ReadDnSamplesCsv("samples.csv"));
 #ifndef TESSERA_TOOLS_DN_SAMPLES_CSV_H_
 #define TESSERA_TOOLS_DN_SAMPLES_CSV_H_
@@ -17,18 +20,26 @@
 
 namespace tessera::tools {
 
+struct DnSampleOrigin {
+  std::string segmentation_model;  // the model card's name
+  std::string flow;                // the flow backend's name
+  std::string collection;          // key gaps, grid, target, warp radius
+  std::string command;             // the command line that collected them
+};
+
 struct DnSampleSets {
+  DnSampleOrigin origin;
   std::vector<DnSample> train;
   std::vector<DnSample> val;
 };
 
 absl::Status WriteDnSamplesCsv(const std::string& path,
-                               const std::vector<DnSample>& train,
-                               const std::vector<DnSample>& val);
+                               const DnSampleSets& sets);
 
-// NOT_FOUND for a missing file; INVALID_ARGUMENT naming the line for a
-// header with other features (a file from another version of the worker)
-// or a malformed row.
+// NOT_FOUND for a missing file; INVALID_ARGUMENT naming the line for a file
+// that does not say which model and flow collected it, a header with other
+// features (a file from another version of the worker), or a malformed
+// row (non-finite or out-of-range numbers included).
 absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path);
 
 }  // namespace tessera::tools

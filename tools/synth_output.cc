@@ -24,8 +24,9 @@ constexpr int kMaxFloSide = 1 << 16;
 absl::Status WritePng(const fs::path& path, const Image& image) {
   absl::StatusOr<std::string> png = EncodeImage(image, Encoding::kPng);
   if (!png.ok()) {
-    return absl::InternalError(absl::StrCat("cannot encode ", path.string(),
-                                            ": ", png.status().message()));
+    return absl::Status(png.status().code(),
+                        absl::StrCat("cannot encode ", path.string(), ": ",
+                                     png.status().message()));
   }
   return WriteFileBytes(path.string(), *png);
 }

@@ -58,7 +58,8 @@ ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
 ABSL_FLAG(std::string, samples_csv, "", "also write every sample here");
 ABSL_FLAG(std::string, samples_from, "",
           "fit to the samples of this CSV (written by --samples_csv) "
-          "instead of collecting them; --train and --val are not read");
+          "instead of collecting them; without --train and --val, and with "
+          "the --model that collected them");
 ABSL_FLAG(double, quantile, 0,
           "0: the score predicts the mean agreement (the paper); q in (0, 1): "
           "its q-quantile, a floor that 1 - q of the regions reach");
@@ -101,6 +102,12 @@ int Run(const std::string& command_line) {
   const std::string model = absl::GetFlag(FLAGS_model);
   if (model.empty()) return Fail("--model is required");
   const std::string samples_from = absl::GetFlag(FLAGS_samples_from);
+  if (!samples_from.empty() && (!absl::GetFlag(FLAGS_train).empty() ||
+                                !absl::GetFlag(FLAGS_val).empty())) {
+    return Fail(
+        "--samples_from replaces --train and --val: give one or the "
+        "other");
+  }
   if (samples_from.empty() && (absl::GetFlag(FLAGS_train).empty() ||
                                absl::GetFlag(FLAGS_val).empty())) {
     return Fail("--train and --val each need at least one clip");
@@ -173,8 +180,16 @@ int Run(const std::string& command_line) {
     absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(samples_from);
     if (!read.ok()) return Fail(std::string(read.status().message()));
     samples = *std::move(read);
-    std::printf("%s: %zu training, %zu held-out samples\n",
-                samples_from.c_str(), samples.train.size(), samples.val.size());
+    // The network is for the model that collected the samples: the worker
+    // warns when the two differ, so the file must not claim another.
+    if (samples.origin.segmentation_model != (*segmenter)->model_name()) {
+      return Fail(absl::StrFormat(
+          "%s was collected with model %s, not %s (--model)", samples_from,
+          samples.origin.segmentation_model, (*segmenter)->model_name()));
+    }
+    std::printf("%s: %zu training, %zu held-out samples (%s)\n",
+                samples_from.c_str(), samples.train.size(), samples.val.size(),
+                samples.origin.collection.c_str());
   } else {
     std::printf("training clips (%s, flow %s):\n",
                 (*segmenter)->model_name().c_str(), (*flow)->name().c_str());
@@ -185,11 +200,22 @@ int Run(const std::string& command_line) {
     absl::StatusOr<std::vector<DnSample>> val = Collect(
         absl::GetFlag(FLAGS_val), **segmenter, **flow, clip_options, options);
     if (!val.ok()) return Fail(std::string(val.status().message()));
-    samples = {*std::move(train), *std::move(val)};
+    samples.origin = {
+        (*segmenter)->model_name(), (*flow)->name(),
+        absl::StrFormat(
+            "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
+            "%s, target %s, warp radius %d",
+            absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
+            absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
+            options.frame_step, options.grid.ToString(),
+            DnTargetName(options.target), options.warp.radius),
+        command_line};
+    samples.train = *std::move(train);
+    samples.val = *std::move(val);
   }
   if (!absl::GetFlag(FLAGS_samples_csv).empty()) {
-    if (absl::Status written = WriteDnSamplesCsv(
-            absl::GetFlag(FLAGS_samples_csv), samples.train, samples.val);
+    if (absl::Status written =
+            WriteDnSamplesCsv(absl::GetFlag(FLAGS_samples_csv), samples);
         !written.ok()) {
       return Fail(std::string(written.message()));
     }
@@ -207,15 +233,6 @@ int Run(const std::string& command_line) {
     name = name.substr(0, name.find('.'));
   }
   fit->spec.set_name(name);
-  // Samples read from a CSV carry no record of how they were collected:
-  // the description then names the file instead of this run's flags.
-  const std::string collection =
-      samples_from.empty()
-          ? absl::StrFormat(
-                "keys 0..%d frames back, grid %s, target %s, warp radius %d",
-                options.max_gap, options.grid.ToString(),
-                DnTargetName(options.target), options.warp.radius)
-          : absl::StrCat("collected into ", samples_from);
   const std::string score =
       fit_options.quantile > 0
           ? absl::StrFormat("the agreement's %g-quantile", fit_options.quantile)
@@ -223,11 +240,15 @@ int Run(const std::string& command_line) {
   fit->spec.set_description(absl::StrFormat(
       "DVSNet decision network for %s: %d train / %d held-out region "
       "samples, %s; score: %s",
-      (*segmenter)->model_name(), samples.train.size(), samples.val.size(),
-      collection, score));
-  fit->spec.set_segmentation_model((*segmenter)->model_name());
-  fit->spec.set_flow((*flow)->name());
-  fit->spec.set_training(command_line);
+      samples.origin.segmentation_model, samples.train.size(),
+      samples.val.size(), samples.origin.collection, score));
+  fit->spec.set_segmentation_model(samples.origin.segmentation_model);
+  fit->spec.set_flow(samples.origin.flow);
+  // Both steps, when the samples were collected by an earlier run.
+  fit->spec.set_training(samples_from.empty()
+                             ? command_line
+                             : absl::StrCat(command_line, " (samples: ",
+                                            samples.origin.command, ")"));
   if (absl::Status saved = worker::SaveDecisionNetwork(fit->spec, out);
       !saved.ok()) {
     return Fail(std::string(saved.message()));
@@ -238,6 +259,12 @@ int Run(const std::string& command_line) {
       "agree at least as much as predicted\n",
       out.c_str(), fit->best_epoch, fit->train_mae, fit->val_mae,
       fit->val_mae_of_mean, 100 * fit->val_coverage);
+  if (fit_options.quantile > 0) {
+    std::printf(
+        "held-out pinball loss %.3f (predicting the training set's "
+        "%g-quantile for every region: %.3f)\n",
+        fit->val_pinball, fit_options.quantile, fit->val_pinball_of_constant);
+  }
   std::vector<std::string> by_gap;
   for (size_t g = 0; g < fit->val_mae_by_gap.size(); ++g) {
     by_gap.push_back(absl::StrFormat("%d:%.2f", g, fit->val_mae_by_gap[g]));

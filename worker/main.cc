@@ -276,11 +276,14 @@ int Run() {
     // quantile network) a floor that most regions reach.
     const float quantile = dn->spec().quantile();
     TLOG(INFO) << "decision network " << dn->spec().name() << ": score is "
-               << (quantile > 0 ? absl::StrFormat("the agreement's %g-quantile",
-                                                  quantile)
-                                : std::string("the mean agreement"))
-               << ", held-out error " << dn->spec().validation_mae()
-               << " points";
+               << (quantile > 0
+                       ? absl::StrFormat(
+                             "the agreement's %g-quantile (%.1f %% of held-out "
+                             "regions at or above it)",
+                             quantile, 100 * dn->spec().validation_coverage())
+                       : absl::StrFormat(
+                             "the mean agreement (held-out error %.2f points)",
+                             dn->spec().validation_mae()));
   }
   if (absl::GetFlag(FLAGS_key_capacity) < 1) {
     return Fail("--key_capacity must be >= 1");

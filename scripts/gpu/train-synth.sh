@@ -11,8 +11,11 @@
 # machine keeps while it stays warm; if it went cold, the set is generated
 # again (the same pictures: the generator is deterministic by seed) and the
 # paused run comes from .carry/synth-run, where the caller puts the
-# synth.resume.pt of the last call's $OUT. Every call copies the run's files
-# (log, metrics, checkpoints, and at the end the exported model) to $OUT.
+# synth.resume.pt of the last call's $OUT (where the machine returns it: on
+# 2026-12-03 it kept back that 20 MB file as too large, so calls must follow
+# each other before the machine goes cold). Every call copies the run's files
+# (logs, metrics, checkpoints, and at the end the exported model) to $OUT,
+# also when training fails.
 #
 # Environment (defaults: the shipped model's recipe, models/README.md):
 #   TESSERA_SYNTH_TRAIN_SEEDS   train clips' seeds (3000-5999: 12000 scenes)
@@ -53,8 +56,19 @@ if [[ ! -f "$data/.complete" ]]; then
 fi
 
 # What is left of this call for training (export and copying included).
-session=$(python3 -c "print(max(1.0, $call_minutes - ($SECONDS - $call_start) / 60))")
-mkdir -p "$run"
+session=$(python3 -c "print($call_minutes - ($SECONDS - $call_start) / 60)")
+if python3 -c "import sys; sys.exit($session >= 1.5)"; then
+  echo "train-synth: only $session minutes left in this call; call again"
+  exit 0
+fi
+mkdir -p "$run" "$out"
+# Whatever happens to the training, the run's logs and checkpoints go back.
+trap 'cp "$run"/* "$out"/ 2>/dev/null || true' EXIT
+# A call that died while resuming left its starting point as resuming.pt:
+# start from it again rather than from scratch.
+if [[ -f "$run/$name.resuming.pt" && ! -f "$run/$name.resume.pt" ]]; then
+  mv "$run/$name.resuming.pt" "$run/$name.resume.pt"
+fi
 if [[ ! -f "$run/$name.resume.pt" && -f .carry/synth-run/$name.resume.pt ]]; then
   cp .carry/synth-run/$name.resume.pt "$run/"
 fi
@@ -73,8 +87,6 @@ if ! python3 tools/train/train_camvid.py "${train[@]}" \
 fi
 tail -n 4 "$run/call.log"
 rm -f "$run/$name.resuming.pt"
-mkdir -p "$out"
-cp "$run"/* "$out"/
 if [[ -f "$run/$name.resume.pt" ]]; then
   echo "train-synth: paused; call again (carry .carry/synth-run with $name.resume.pt)"
 else

@@ -1,0 +1,131 @@
+#include "tools/dn_samples_csv.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tessera::tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          (name + "-" + std::to_string(getpid())))
+      .string();
+}
+
+DnSample Sample(int gap, float agreement, float first_feature) {
+  DnSample s;
+  s.gap = gap;
+  s.agreement = agreement;
+  for (size_t f = 0; f < s.features.size(); ++f) {
+    s.features[f] = first_feature + 0.1f * static_cast<float>(f);
+  }
+  return s;
+}
+
+DnSampleSets SomeSets() {
+  DnSampleSets sets;
+  sets.origin = {"synth", "dis-ultrafast@1", "clips synth:1, keys 0..12",
+                 "tessera-train-dn --model=models/synth.pt"};
+  // Values that six significant digits would round.
+  sets.train = {Sample(0, 97.1234567f, 0.123456789f),
+                Sample(7, 12.5f, -3.33333333f)};
+  sets.val = {Sample(12, 100.0f, 1e-7f)};
+  return sets;
+}
+
+void ExpectSame(const std::vector<DnSample>& read,
+                const std::vector<DnSample>& written) {
+  ASSERT_EQ(read.size(), written.size());
+  for (size_t i = 0; i < read.size(); ++i) {
+    // Exactly: a fit from the file must equal a fit from memory.
+    EXPECT_EQ(read[i].gap, written[i].gap);
+    EXPECT_EQ(read[i].agreement, written[i].agreement);
+    EXPECT_EQ(read[i].features, written[i].features);
+  }
+}
+
+TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
+  const DnSampleSets sets = SomeSets();
+  const std::string path = TempPath("samples.csv");
+  ASSERT_TRUE(WriteDnSamplesCsv(path, sets).ok());
+  absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ExpectSame(read->train, sets.train);
+  ExpectSame(read->val, sets.val);
+  EXPECT_EQ(read->origin.segmentation_model, "synth");
+  EXPECT_EQ(read->origin.flow, "dis-ultrafast@1");
+  EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
+  EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
+  std::filesystem::remove(path);
+}
+
+TEST(DnSamplesCsvTest, CrlfLineEndsAreRead) {
+  const std::string path = TempPath("crlf.csv");
+  ASSERT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
+  std::string text;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) text += line + "\r\n";
+  }
+  std::ofstream(path, std::ios::trunc) << text;
+  absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->train.size(), 2u);
+  EXPECT_EQ(read->origin.flow, "dis-ultrafast@1");
+  std::filesystem::remove(path);
+}
+
+// The file SomeSets() writes with `row` appended; what reading it says.
+absl::Status ReadWithRow(const std::string& row) {
+  const std::string path = TempPath("row.csv");
+  EXPECT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
+  std::ofstream(path, std::ios::app) << row << "\n";
+  absl::Status status = ReadDnSamplesCsv(path).status();
+  std::filesystem::remove(path);
+  return status;
+}
+
+TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
+  // Four origin lines, the header, three samples: the new row is line 9.
+  const absl::Status agreement = ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9");
+  EXPECT_EQ(agreement.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(agreement.message(), HasSubstr(":9: the gap or the agreement"));
+  EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9").message(),
+              HasSubstr("the gap or the agreement"));
+  EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9").message(),
+              HasSubstr("is not a finite number"));
+  EXPECT_THAT(ReadWithRow("val,2,50,1,2,3").message(),
+              HasSubstr("6 cells, expected 12"));
+  EXPECT_THAT(ReadWithRow("test,2,50,1,2,3,4,5,6,7,8,9").message(),
+              HasSubstr("the set is \"test\""));
+}
+
+TEST(DnSamplesCsvTest, AFileWithoutItsOriginOrWithOtherFeaturesIsRefused) {
+  EXPECT_EQ(ReadDnSamplesCsv(TempPath("missing.csv")).status().code(),
+            absl::StatusCode::kNotFound);
+
+  const std::string path = TempPath("bad.csv");
+  std::ofstream(path) << "set,gap,agreement\nval,1,90\n";
+  const absl::Status no_origin = ReadDnSamplesCsv(path).status();
+  EXPECT_EQ(no_origin.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_origin.message(), HasSubstr("segmentation_model and flow"));
+
+  std::ofstream(path, std::ios::trunc)
+      << "# segmentation_model: synth\n# flow: dis\n"
+      << "set,gap,agreement,something_else\n";
+  const absl::Status other = ReadDnSamplesCsv(path).status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(other.message(), HasSubstr(path + ":3: the header"));
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace tessera::tools
