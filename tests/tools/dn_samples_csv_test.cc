@@ -1,24 +1,18 @@
 #include "tools/dn_samples_csv.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_file.h"
 
 namespace tessera::tools {
 namespace {
 
+using ::tessera::testing::WriteTempFile;
 using ::testing::HasSubstr;
-
-std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          (name + "-" + std::to_string(getpid())))
-      .string();
-}
 
 DnSample Sample(int gap, float agreement, float first_feature) {
   DnSample s;
@@ -54,7 +48,7 @@ void ExpectSame(const std::vector<DnSample>& read,
 
 TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   const DnSampleSets sets = SomeSets();
-  const std::string path = TempPath("samples.csv");
+  const std::string path = WriteTempFile("samples-", "", ".csv");
   ASSERT_TRUE(WriteDnSamplesCsv(path, sets).ok());
   absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(path);
   ASSERT_TRUE(read.ok()) << read.status();
@@ -68,7 +62,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
 }
 
 TEST(DnSamplesCsvTest, CrlfLineEndsAreRead) {
-  const std::string path = TempPath("crlf.csv");
+  const std::string path = WriteTempFile("crlf-", "", ".csv");
   ASSERT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
   std::string text;
   {
@@ -85,7 +79,7 @@ TEST(DnSamplesCsvTest, CrlfLineEndsAreRead) {
 
 // The file SomeSets() writes with `row` appended; what reading it says.
 absl::Status ReadWithRow(const std::string& row) {
-  const std::string path = TempPath("row.csv");
+  const std::string path = WriteTempFile("row-", "", ".csv");
   EXPECT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
   std::ofstream(path, std::ios::app) << row << "\n";
   absl::Status status = ReadDnSamplesCsv(path).status();
@@ -109,11 +103,15 @@ TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
 }
 
 TEST(DnSamplesCsvTest, AFileWithoutItsOriginOrWithOtherFeaturesIsRefused) {
-  EXPECT_EQ(ReadDnSamplesCsv(TempPath("missing.csv")).status().code(),
+  EXPECT_EQ(ReadDnSamplesCsv(
+                (std::filesystem::temp_directory_path() / "no-such-samples.csv")
+                    .string())
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 
-  const std::string path = TempPath("bad.csv");
-  std::ofstream(path) << "set,gap,agreement\nval,1,90\n";
+  const std::string path =
+      WriteTempFile("bad-", "set,gap,agreement\nval,1,90\n", ".csv");
   const absl::Status no_origin = ReadDnSamplesCsv(path).status();
   EXPECT_EQ(no_origin.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(no_origin.message(), HasSubstr("segmentation_model and flow"));
