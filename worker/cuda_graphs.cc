@@ -33,8 +33,7 @@ GraphedStep::~GraphedStep() = default;
 
 std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
   if (!input.is_cuda() || capture_failed_) return step_(input);
-  std::vector<int64_t> key = input.sizes().vec();
-  key.push_back(static_cast<int64_t>(input.scalar_type()));
+  std::vector<int64_t> key = KeyOf(input);
   auto found = graphs_.find(key);
   if (found == graphs_.end()) {
     if (static_cast<int>(graphs_.size()) >= max_graphs_) graphs_.clear();
@@ -63,6 +62,16 @@ std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
   graph.input.copy_(input, /*non_blocking=*/true);
   graph.graph.replay();
   return graph.outputs;
+}
+
+bool GraphedStep::ReadyFor(const at::Tensor& input) const {
+  return capture_failed_ || graphs_.count(KeyOf(input)) > 0;
+}
+
+std::vector<int64_t> GraphedStep::KeyOf(const at::Tensor& input) {
+  std::vector<int64_t> key = input.sizes().vec();
+  key.push_back(static_cast<int64_t>(input.scalar_type()));
+  return key;
 }
 
 }  // namespace tessera::worker

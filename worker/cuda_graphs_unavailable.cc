@@ -17,4 +17,6 @@ std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
   return step_(input);
 }
 
+bool GraphedStep::ReadyFor(const at::Tensor& /*input*/) const { return true; }
+
 }  // namespace tessera::worker

@@ -13,6 +13,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
 #include "common/auth_token.h"
@@ -54,12 +55,16 @@ ABSL_FLAG(bool, optimize, false,
           "CUDA: freeze the network with its batch norms folded and let "
           "cuDNN time its algorithms per region shape (helps fp32 NCHW, "
           "hurts fp16 and --channels_last: BENCHMARKS.md)");
+ABSL_FLAG(int, lanes, 0,
+          "batches under way at once, each with its own CUDA stream, pinned "
+          "buffers and graphs, so that one batch's copies overlap another's "
+          "kernels; 1..8 (0: 2 on a GPU, 1 on a CPU)");
 ABSL_FLAG(std::string, name, "", "worker id (default: hostname-pid)");
 ABSL_FLAG(int, max_in_flight, 2, "regions to keep queued at this worker");
 ABSL_FLAG(int, max_batch, 1,
           "regions segmented in one forward pass at most (a GPU worker's "
           "batch; regions of one size go together); the worker asks the "
-          "master for at least twice this many in flight");
+          "master for at least (lanes + 1) times this many in flight");
 ABSL_FLAG(int, max_wait_us, 2000,
           "with --max_batch > 1: how long the first waiting region may wait "
           "for others to fill its batch, microseconds");
@@ -236,6 +241,11 @@ int Run() {
   segmenter_options.fused_labels = absl::GetFlag(FLAGS_fused_labels);
   segmenter_options.optimize = absl::GetFlag(FLAGS_optimize);
   segmenter_options.serve_stages = !absl::GetFlag(FLAGS_stage_listen).empty();
+  segmenter_options.lanes = absl::GetFlag(FLAGS_lanes);
+  if (segmenter_options.lanes == 0) {
+    const bool gpu = absl::StartsWith(segmenter_options.device, "cuda");
+    segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
+  }
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));
@@ -298,9 +308,11 @@ int Run() {
                           : absl::GetFlag(FLAGS_name);
   options.max_batch = absl::GetFlag(FLAGS_max_batch);
   options.max_batch_wait = absl::Microseconds(absl::GetFlag(FLAGS_max_wait_us));
-  // Enough in flight to fill a batch while the previous one runs.
+  // Enough in flight to fill a batch while one runs on every lane.
+  options.inference_threads = segmenter_options.lanes;
   options.max_in_flight =
-      std::max(absl::GetFlag(FLAGS_max_in_flight), 2 * options.max_batch);
+      std::max(absl::GetFlag(FLAGS_max_in_flight),
+               (segmenter_options.lanes + 1) * options.max_batch);
   options.regions_per_second = *speed;
   options.limits = {max_region->width, max_region->height};
   options.key_capacity = absl::GetFlag(FLAGS_key_capacity);

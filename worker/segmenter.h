@@ -50,6 +50,8 @@ class Segmenter {
   virtual bool concurrent_batches() const { return false; }
 };
 
+inline constexpr int kMaxSegmenterLanes = 8;
+
 struct SegmenterOptions {
   std::string backend = "torchscript";  // or "null"
   std::string model_path;
@@ -72,6 +74,10 @@ struct SegmenterOptions {
   // Measured to help fp32 NCHW and to hurt fp16 and channels-last
   // (BENCHMARKS.md "GPU workers"), hence not the default.
   bool optimize = false;
+  // Batches that may run at once, each on its own lane: on a GPU its own
+  // stream, pinned buffers and graphs, so that one batch's copies overlap
+  // another's kernels. concurrent_batches() is true with more than one.
+  int lanes = 1;
   int null_classes = 11;  // classes the null backend pretends to have
   // Take part in pipelines of this network (issue 9): serve a stage to
   // other workers, or head a pipeline by running stage 0 and sending the

@@ -6,14 +6,18 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "worker/cuda_graphs.h"
+#include "worker/cuda_stream.h"
 #include "worker/fused_labels.h"
 #include "worker/model_card.h"
 #include "worker/segmenter_backends.h"
@@ -81,7 +85,7 @@ class TorchSegmenter : public Segmenter {
   TorchSegmenter(torch::jit::Module module, v1::ModelCard card,
                  torch::Device device, std::string device_name,
                  torch::ScalarType dtype, bool channels_last, bool cuda_graphs,
-                 bool serve_stages, bool fused_labels)
+                 bool serve_stages, bool fused_labels, int lanes)
       : module_(std::move(module)),
         card_(std::move(card)),
         device_(device),
@@ -98,15 +102,9 @@ class TorchSegmenter : public Segmenter {
       pipeline_ =
           std::make_shared<TorchStagePipeline>(module_, device_, dtype_);
     }
-    if (cuda_graphs) {
-      graphed_labels_ =
-          std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
-            return LabelPixels(pixels, false);
-          });
-      graphed_with_confidence_ =
-          std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
-            return LabelPixels(pixels, true);
-          });
+    for (int i = 0; i < std::max(1, lanes); ++i) {
+      lanes_.push_back(MakeLane(cuda_graphs));
+      free_lanes_.push_back(lanes_.back().get());
     }
   }
 
@@ -176,10 +174,12 @@ class TorchSegmenter : public Segmenter {
   std::shared_ptr<StagePipeline> stage_pipeline() const override {
     return pipeline_;
   }
-  // On a CPU nothing of a call is shared with the next (on a GPU the pinned
-  // staging buffer is).
+  // Batches run side by side on lanes of their own (on a GPU, one copies
+  // while another computes), or at the head of a CPU pipeline, whose
+  // batches mostly wait on other workers.
   bool concurrent_batches() const override {
-    return pipeline_ && !device_.is_cuda() && pipeline_->heads_pipeline();
+    if (pipeline_) return !device_.is_cuda() && pipeline_->heads_pipeline();
+    return lanes_.size() > 1;
   }
 
   const v1::ModelCard& card() const { return card_; }
@@ -197,11 +197,59 @@ class TorchSegmenter : public Segmenter {
   }
 
  private:
+  // What one batch under way owns, so that several can be: its stream on a
+  // GPU, pinned buffers for its pixels and labels, and its CUDA graphs (a
+  // graph reads and writes fixed tensors, so two batches cannot replay one
+  // at once).
+  struct Lane {
+    std::unique_ptr<DeviceStream> stream;  // none on a CPU
+    torch::Tensor staging;                 // pinned pixels for the upload
+    torch::Tensor results;                 // pinned labels (+ confidence)
+    std::unique_ptr<GraphedStep> graphed_labels;
+    std::unique_ptr<GraphedStep> graphed_with_confidence;
+  };
+
+  std::unique_ptr<Lane> MakeLane(bool cuda_graphs) {
+    auto lane = std::make_unique<Lane>();
+    if (device_.is_cuda()) {
+      lane->stream = std::make_unique<DeviceStream>(device_.index());
+    }
+    if (cuda_graphs) {
+      lane->graphed_labels =
+          std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
+            return LabelPixels(pixels, false);
+          });
+      lane->graphed_with_confidence =
+          std::make_unique<GraphedStep>([this](const torch::Tensor& pixels) {
+            return LabelPixels(pixels, true);
+          });
+    }
+    return lane;
+  }
+
+  // The lane that has been free longest (so that lanes take turns), waiting
+  // for one if all are in use.
+  Lane& AcquireLane() {
+    absl::MutexLock lock(
+        &lanes_mu_, absl::Condition(
+                        +[](std::deque<Lane*>* free) { return !free->empty(); },
+                        &free_lanes_));
+    Lane* lane = free_lanes_.front();
+    free_lanes_.pop_front();
+    return *lane;
+  }
+
+  void ReleaseLane(Lane& lane) {
+    absl::MutexLock lock(&lanes_mu_);
+    free_lanes_.push_back(&lane);
+  }
+
   // The regions as one NHWC uint8 tensor on the host. On CPU a single
-  // region is used in place; for a GPU the regions are copied into one
-  // pinned buffer, reused from call to call, so that the upload is a single
-  // asynchronous DMA and the steady state allocates nothing.
-  torch::Tensor HostPixels(const std::vector<const Image*>& images) {
+  // region is used in place; for a GPU the regions are copied into the
+  // lane's pinned buffer, reused from call to call, so that the upload is a
+  // single asynchronous DMA and the steady state allocates nothing.
+  torch::Tensor HostPixels(Lane& lane,
+                           const std::vector<const Image*>& images) {
     const int count = static_cast<int>(images.size());
     const int height = images.front()->height;
     const int width = images.front()->width;
@@ -214,13 +262,8 @@ class TorchSegmenter : public Segmenter {
     torch::Tensor buffer;
     if (device_.is_cuda()) {
       // The previous upload from this buffer has finished: every call ends
-      // by copying its labels back, which waits for the device.
-      if (!staging_.defined() || staging_.numel() < needed) {
-        staging_ = torch::empty(
-            {needed},
-            torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
-      }
-      buffer = staging_.narrow(0, 0, needed);
+      // by copying its labels back, which waits for the lane's stream.
+      buffer = PinnedBytes(lane.staging, needed);
     } else {
       buffer = torch::empty({needed}, torch::kUInt8);
     }
@@ -231,25 +274,62 @@ class TorchSegmenter : public Segmenter {
     return buffer.view({count, height, width, 3});
   }
 
+  // The first `bytes` of `buffer`, a pinned host buffer grown as needed.
+  static torch::Tensor PinnedBytes(torch::Tensor& buffer, int64_t bytes) {
+    if (!buffer.defined() || buffer.numel() < bytes) {
+      buffer = torch::empty(
+          {bytes},
+          torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
+    }
+    return buffer.narrow(0, 0, bytes);
+  }
+
   // `images` all have one size. Throws what LibTorch throws.
   std::vector<Segmentation> Run(const std::vector<const Image*>& images,
                                 bool want_confidence) {
+    Lane& lane = AcquireLane();
+    try {
+      std::vector<Segmentation> out = RunOnLane(lane, images, want_confidence);
+      ReleaseLane(lane);
+      return out;
+    } catch (...) {
+      ReleaseLane(lane);
+      throw;
+    }
+  }
+
+  std::vector<Segmentation> RunOnLane(Lane& lane,
+                                      const std::vector<const Image*>& images,
+                                      bool want_confidence) {
     c10::InferenceMode inference;
     const int height = images.front()->height;
     const int width = images.front()->width;
     const int count = static_cast<int>(images.size());
-    const torch::Tensor pixels =
-        HostPixels(images).to(device_, /*non_blocking=*/true);
-    std::unique_ptr<GraphedStep>& graphed =
-        want_confidence ? graphed_with_confidence_ : graphed_labels_;
-    const std::vector<torch::Tensor> labelled =
-        graphed != nullptr ? graphed->Run(pixels)
-                           : LabelPixels(pixels, want_confidence);
-    const torch::Tensor labels = labelled[0].to(torch::kCPU).contiguous();
-    torch::Tensor confidence;
-    if (want_confidence) {
-      confidence = labelled[1].to(torch::kCPU).contiguous();
+    const torch::Tensor host = HostPixels(lane, images);
+    GraphedStep* graphed = want_confidence ? lane.graphed_with_confidence.get()
+                                           : lane.graphed_labels.get();
+    std::vector<torch::Tensor> labelled;
+    {
+      // Lanes share the device, except while one captures a graph: CUDA
+      // allows no other work then.
+      std::shared_lock<std::shared_mutex> beside_others(device_mu_,
+                                                        std::defer_lock);
+      std::unique_lock<std::shared_mutex> alone(device_mu_, std::defer_lock);
+      if (graphed != nullptr && !graphed->ReadyFor(host)) {
+        alone.lock();
+      } else {
+        beside_others.lock();
+      }
+      std::optional<DeviceStream::Current> on_lane_stream;
+      if (lane.stream) on_lane_stream.emplace(*lane.stream);
+      const torch::Tensor pixels = host.to(device_, /*non_blocking=*/true);
+      labelled = graphed != nullptr ? graphed->Run(pixels)
+                                    : LabelPixels(pixels, want_confidence);
+      labelled = ToHost(lane, labelled);
     }
+    const torch::Tensor& labels = labelled[0];
+    torch::Tensor confidence;
+    if (want_confidence) confidence = labelled[1];
     const size_t plane = static_cast<size_t>(width) * height;
     std::vector<Segmentation> out(count);
     for (int i = 0; i < count; ++i) {
@@ -262,6 +342,33 @@ class TorchSegmenter : public Segmenter {
                     confidence.data_ptr<uint8_t>() + i * plane, plane);
       }
     }
+    return out;
+  }
+
+  // `on_device`'s uint8 tensors as contiguous host tensors. From a GPU
+  // they land in the lane's pinned buffer, valid until its next call;
+  // returns once they are there.
+  std::vector<torch::Tensor> ToHost(
+      Lane& lane, const std::vector<torch::Tensor>& on_device) {
+    std::vector<torch::Tensor> out;
+    if (!device_.is_cuda()) {
+      for (const torch::Tensor& tensor : on_device) {
+        out.push_back(tensor.contiguous());
+      }
+      return out;
+    }
+    int64_t bytes = 0;
+    for (const torch::Tensor& tensor : on_device) bytes += tensor.numel();
+    torch::Tensor buffer = PinnedBytes(lane.results, bytes);
+    int64_t offset = 0;
+    for (const torch::Tensor& tensor : on_device) {
+      torch::Tensor host =
+          buffer.narrow(0, offset, tensor.numel()).view(tensor.sizes());
+      host.copy_(tensor, /*non_blocking=*/true);
+      out.push_back(host);
+      offset += tensor.numel();
+    }
+    lane.stream->Synchronize();
     return out;
   }
 
@@ -327,11 +434,10 @@ class TorchSegmenter : public Segmenter {
   at::MemoryFormat memory_format_;
   torch::Tensor gain_;
   torch::Tensor offset_;
-  torch::Tensor staging_;  // pinned host bytes for uploads to a GPU
-  // With --cuda_graphs: LabelPixels captured per shape, with and without
-  // the confidence output.
-  std::unique_ptr<GraphedStep> graphed_labels_;
-  std::unique_ptr<GraphedStep> graphed_with_confidence_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  absl::Mutex lanes_mu_;
+  std::deque<Lane*> free_lanes_ ABSL_GUARDED_BY(lanes_mu_);
+  std::shared_mutex device_mu_;                   // see RunOnLane
   std::shared_ptr<TorchStagePipeline> pipeline_;  // with serve_stages
 };
 
@@ -395,6 +501,15 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
     return absl::InvalidArgumentError(
         "CUDA graphs need a CUDA device and a LibTorch built with CUDA");
   }
+  if (options.lanes < 1 || options.lanes > kMaxSegmenterLanes) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%d lanes: a segmenter runs 1..%d batches at once",
+                        options.lanes, kMaxSegmenterLanes));
+  }
+  if (options.lanes > 1 && options.serve_stages) {
+    return absl::InvalidArgumentError(
+        "several lanes and pipeline stages do not mix: choose one");
+  }
   if (options.cuda_graphs && options.serve_stages) {
     // A captured graph cannot wait on another worker.
     return absl::InvalidArgumentError(
@@ -430,7 +545,7 @@ absl::StatusOr<std::unique_ptr<Segmenter>> CreateTorchSegmenter(
   auto segmenter = std::make_unique<TorchSegmenter>(
       *std::move(module), *std::move(card), *device, options.device, *dtype,
       options.channels_last, options.cuda_graphs, options.serve_stages,
-      options.fused_labels);
+      options.fused_labels, options.lanes);
   absl::Status checked;
   try {
     checked = CheckOutputAgainstCard(*segmenter);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "common/region_grid.h"
@@ -275,6 +276,65 @@ TEST_F(SegmenterTest, CudaGraphsOnACpuAreRefused) {
       {.model_path = TempPath("random.pt"), .cuda_graphs = true});
   EXPECT_EQ(graphed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(graphed.status().message(), HasSubstr("need a CUDA device"));
+}
+
+TEST_F(SegmenterTest, LanesRunBatchesSideBySideWithTheirOwnLabels) {
+  std::unique_ptr<Segmenter> one_lane = Load(TempPath("strided.pt"));
+  ASSERT_NE(one_lane, nullptr);
+  EXPECT_FALSE(one_lane->concurrent_batches());
+  absl::StatusOr<std::unique_ptr<Segmenter>> lanes = CreateSegmenter(
+      {.model_path = TempPath("strided.pt"), .threads = 1, .lanes = 3});
+  ASSERT_TRUE(lanes.ok()) << lanes.status();
+  EXPECT_TRUE((*lanes)->concurrent_batches());
+
+  constexpr int kThreads = 4;
+  std::vector<Image> regions;
+  std::vector<Segmentation> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    regions.push_back(TestFrame(64, 48, 20 + t));
+  }
+  // Batches of the same shape as below, so that the arithmetic is the same.
+  for (int t = 0; t < kThreads; ++t) {
+    absl::StatusOr<std::vector<Segmentation>> alone =
+        one_lane->SegmentBatch({&regions[t], &regions[t]}, true);
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    expected.push_back(std::move(alone->front()));
+  }
+  // More threads than lanes: some wait for a lane, none shares one.
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        absl::StatusOr<std::vector<Segmentation>> out =
+            (*lanes)->SegmentBatch({&regions[t], &regions[t]}, true);
+        if (!out.ok()) {
+          ++mismatches[t];
+          continue;
+        }
+        for (const Segmentation& each : *out) {
+          mismatches[t] +=
+              each.labels.pixels != expected[t].labels.pixels ||
+              each.confidence.pixels != expected[t].confidence.pixels;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << t;
+}
+
+TEST_F(SegmenterTest, LaneCountsOutOfRangeAreRefused) {
+  for (int lanes : {0, kMaxSegmenterLanes + 1}) {
+    absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
+        CreateSegmenter({.model_path = TempPath("random.pt"), .lanes = lanes});
+    EXPECT_EQ(segmenter.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(segmenter.status().message(), HasSubstr("lanes"));
+  }
+  absl::StatusOr<std::unique_ptr<Segmenter>> staged = CreateSegmenter(
+      {.model_path = TempPath("random.pt"), .lanes = 2, .serve_stages = true});
+  EXPECT_EQ(staged.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(staged.status().message(), HasSubstr("do not mix"));
 }
 
 TEST(ModelCardTest, ValidatesFields) {
