@@ -28,18 +28,20 @@ struct ThroughputPoint {
   }
 };
 
-// Segments `regions` over and over, `batch` at a time, for every batch size:
-// first a few untimed batches (allocations, kernel selection), then at least
-// `timed_regions` regions. INVALID_ARGUMENT for no regions or a batch < 1.
+// Segments `regions` over and over, `batch` at a time, for every batch size,
+// from `threads` threads at once (one per lane of the segmenter): first a
+// few untimed batches each (allocations, kernel selection, graph capture),
+// then at least `timed_regions` regions in all. INVALID_ARGUMENT for no
+// regions, a batch < 1 or threads < 1.
 absl::StatusOr<std::vector<ThroughputPoint>> MeasureThroughput(
     worker::Segmenter& segmenter, const std::vector<Image>& regions,
-    const std::vector<int>& batches, int timed_regions);
+    const std::vector<int>& batches, int timed_regions, int threads = 1);
 
-// Segments each frame whole and writes its labels to
-// `folder`/<index:06>.png, in order, for label_eval's match-by-order.
+// Segments each frame whole, from `threads` threads at once, and writes its
+// labels to `folder`/<index:06>.png, for label_eval's match-by-order.
 absl::Status SegmentFramesToFolder(worker::Segmenter& segmenter,
                                    const std::vector<Image>& frames,
-                                   const std::string& folder);
+                                   const std::string& folder, int threads = 1);
 
 }  // namespace tessera::tools
 

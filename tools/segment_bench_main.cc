@@ -45,6 +45,9 @@ ABSL_FLAG(bool, fused_labels, true,
 ABSL_FLAG(bool, optimize, false,
           "CUDA: frozen network, folded batch norms, cuDNN autotuning (off: "
           "as loaded)");
+ABSL_FLAG(std::string, lanes, "1",
+          "comma list of lane counts: batches under way at once, one "
+          "thread each (the worker's --lanes)");
 ABSL_FLAG(std::string, batches, "1,4,8,16",
           "comma list of batch sizes; empty: accuracy only");
 ABSL_FLAG(std::string, frames, "", "folder of frames (PNG or JPEG)");
@@ -64,22 +67,27 @@ struct Setting {
   std::string precision;
   std::string layout;
   bool graphs = false;
+  int lanes = 1;
   std::string Name() const {
-    return precision + " " + layout + (graphs ? " graphs" : "");
+    return precision + " " + layout + (graphs ? " graphs" : "") +
+           (lanes > 1 ? absl::StrFormat(" x%d", lanes) : "");
   }
 };
 
-absl::StatusOr<std::vector<int>> ParseBatches(const std::string& text) {
-  std::vector<int> batches;
+// A comma list of whole numbers in lo..hi, for the flag `name`.
+absl::StatusOr<std::vector<int>> ParseCounts(const std::string& name,
+                                             const std::string& text, int lo,
+                                             int hi) {
+  std::vector<int> counts;
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
-    int batch = 0;
-    if (!absl::SimpleAtoi(part, &batch) || batch < 1 || batch > 256) {
+    int count = 0;
+    if (!absl::SimpleAtoi(part, &count) || count < lo || count > hi) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "--batches: '%s' is not a batch size in 1..256", part));
+          "--%s: '%s' is not a whole number in %d..%d", name, part, lo, hi));
     }
-    batches.push_back(batch);
+    counts.push_back(count);
   }
-  return batches;
+  return counts;
 }
 
 absl::StatusOr<std::vector<Setting>> ParseSettings() {
@@ -90,6 +98,9 @@ absl::StatusOr<std::vector<Setting>> ParseSettings() {
       absl::StrSplit(absl::GetFlag(FLAGS_layouts), ',', absl::SkipEmpty());
   const std::vector<std::string> graphs =
       absl::StrSplit(absl::GetFlag(FLAGS_graphs), ',', absl::SkipEmpty());
+  ASSIGN_OR_RETURN(std::vector<int> lanes,
+                   ParseCounts("lanes", absl::GetFlag(FLAGS_lanes), 1,
+                               worker::kMaxSegmenterLanes));
   for (const std::string& precision : precisions) {
     for (const std::string& layout : layouts) {
       if (layout != "nchw" && layout != "nhwc") {
@@ -101,13 +112,15 @@ absl::StatusOr<std::vector<Setting>> ParseSettings() {
           return absl::InvalidArgumentError(
               absl::StrFormat("--graphs: '%s' is not off or on", graph));
         }
-        settings.push_back({precision, layout, graph == "on"});
+        for (int lane_count : lanes) {
+          settings.push_back({precision, layout, graph == "on", lane_count});
+        }
       }
     }
   }
   if (settings.empty()) {
     return absl::InvalidArgumentError(
-        "--precisions, --layouts or --graphs is empty");
+        "--precisions, --layouts, --graphs or --lanes is empty");
   }
   return settings;
 }
@@ -128,8 +141,9 @@ absl::StatusOr<std::vector<Image>> ReadFrames(const std::string& folder,
 
 absl::Status Run() {
   ASSIGN_OR_RETURN(std::vector<Setting> settings, ParseSettings());
-  ASSIGN_OR_RETURN(std::vector<int> batches,
-                   ParseBatches(absl::GetFlag(FLAGS_batches)));
+  ASSIGN_OR_RETURN(
+      std::vector<int> batches,
+      ParseCounts("batches", absl::GetFlag(FLAGS_batches), 1, 256));
   ASSIGN_OR_RETURN(GridSpec grid, ParseGrid("--grid", absl::GetFlag(FLAGS_grid),
                                             absl::GetFlag(FLAGS_halo)));
   const std::string labels = absl::GetFlag(FLAGS_labels);
@@ -170,13 +184,16 @@ absl::Status Run() {
                           .channels_last = setting.layout == "nhwc",
                           .cuda_graphs = setting.graphs,
                           .fused_labels = absl::GetFlag(FLAGS_fused_labels),
-                          .optimize = absl::GetFlag(FLAGS_optimize)}));
+                          .optimize = absl::GetFlag(FLAGS_optimize),
+                          .lanes = setting.lanes}));
     double miou = -1;
     if (!labels.empty()) {
-      const std::string predictions =
-          absl::StrFormat("%s/labels-%s-%s%s", out, setting.precision,
-                          setting.layout, setting.graphs ? "-graphs" : "");
-      RETURN_IF_ERROR(SegmentFramesToFolder(*segmenter, frames, predictions));
+      const std::string predictions = absl::StrFormat(
+          "%s/labels-%s-%s%s%s", out, setting.precision, setting.layout,
+          setting.graphs ? "-graphs" : "",
+          setting.lanes > 1 ? absl::StrFormat("-x%d", setting.lanes) : "");
+      RETURN_IF_ERROR(SegmentFramesToFolder(*segmenter, frames, predictions,
+                                            setting.lanes));
       ASSIGN_OR_RETURN(EvalReport report,
                        EvaluateFolders({.predictions = predictions,
                                         .ground_truth = labels,
@@ -185,9 +202,10 @@ absl::Status Run() {
       std::printf("%-18s %6s %10s %10s %10s %8.2f\n", setting.Name().c_str(),
                   "-", "-", "-", "-", miou);
     }
-    ASSIGN_OR_RETURN(std::vector<ThroughputPoint> points,
-                     MeasureThroughput(*segmenter, regions, batches,
-                                       absl::GetFlag(FLAGS_regions)));
+    ASSIGN_OR_RETURN(
+        std::vector<ThroughputPoint> points,
+        MeasureThroughput(*segmenter, regions, batches,
+                          absl::GetFlag(FLAGS_regions), setting.lanes));
     for (const ThroughputPoint& point : points) {
       const double regions_per_s = point.regions_per_second();
       const double frames_per_s = regions_per_s / layout.size();
@@ -198,14 +216,14 @@ absl::Status Run() {
                   frames_per_s, ms_per_batch, "");
       json.push_back(absl::StrFormat(
           R"({"device": "%s", "precision": "%s", "layout": "%s", )"
-          R"("cuda_graphs": %s, "frame": "%dx%d", "grid": "%s", )"
+          R"("cuda_graphs": %s, "lanes": %d, "frame": "%dx%d", "grid": "%s", )"
           R"("region": "%dx%d", "batch": %d, "regions_per_s": %.2f, )"
           R"("frames_per_s": %.2f, "miou": %.3f})",
           absl::GetFlag(FLAGS_device), setting.precision, setting.layout,
-          setting.graphs ? "true" : "false", frames.front().width,
-          frames.front().height, grid.ToString(), regions.front().width,
-          regions.front().height, point.batch, regions_per_s, frames_per_s,
-          miou));
+          setting.graphs ? "true" : "false", setting.lanes,
+          frames.front().width, frames.front().height, grid.ToString(),
+          regions.front().width, regions.front().height, point.batch,
+          regions_per_s, frames_per_s, miou));
     }
     if (points.empty()) {
       json.push_back(absl::StrFormat(

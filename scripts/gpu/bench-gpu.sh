@@ -7,13 +7,16 @@
 #  3. accuracy on CamVid val per precision and layout;
 #  4. tessera-bench: master + one CUDA worker over gRPC, segmentation-only
 #     and DVS, frames/s and where the time goes, with the GPU's utilisation
-#     sampled by nvidia-smi every 100 ms during each run.
+#     sampled by nvidia-smi every 100 ms during each run;
+#  5. lanes: one batch at a time against two (--lanes), with graphs, at
+#     batch 8 and 16 beside the PyTorch loop, and the labels of two lanes
+#     segmenting CamVid val at once against one lane's.
 # Frames: CamVid val (480x360) and the dashcam clip (960x540, and scaled to
 # 2048x1024), decoded with Python's OpenCV into build-gpu/frames.
 #
-#   bash scripts/gpu/bench-gpu.sh DATA_DIR OUT_DIR [segment|cluster|all]
+#   bash scripts/gpu/bench-gpu.sh DATA_DIR OUT_DIR [segment|cluster|lanes|all]
 #   DATA_DIR holds camvid/val, camvid/valannot and video/highway_960x540_25fps.mp4
-#   (segment: 1-3, about 5 minutes; cluster: 4, about 4 minutes)
+#   (segment: 1-3, about 5 minutes; cluster: 4, about 4 minutes; lanes: 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data="$1"
@@ -87,6 +90,36 @@ for precision in ("fp32", "fp16"):
         y = cv2.imread(os.path.join(b, name), cv2.IMREAD_UNCHANGED)
         same += int((x == y).sum()); total += y.size
     print("label kernel vs ATen ops, %s: %d of %d labels equal (%.5f %%)" % (precision, same, total, 100.0 * same / total))
+PY
+fi
+
+if [[ "$part" == lanes || "$part" == all ]]; then
+for row in "2048x1024 2x2 64 nchw,nhwc" "960x540 2x2 0 nhwc" "480x360 1x1 0 nhwc"; do
+  read -r size grid halo layouts <<<"$row"
+  "$bin/tools/tessera-segment-bench" --model=models/camvid.pt --device=cuda \
+    --frames="$frames/$size" --grid="$grid" --halo="$halo" \
+    --precisions=fp32,fp16 --layouts="$layouts" --graphs=on --lanes=1,2 \
+    --batches=8,16 --regions=1024 --out="$out/lanes-$size" 2>&1 | tee "$out/lanes-$size.txt"
+  python3 bench/pytorch_baseline.py --frames="$frames/$size" --grid="$grid" \
+    --halo="$halo" --precisions=fp32,fp16 --batches=8,16 --regions=1024 \
+    --out="$out/lanes-pytorch-$size.json" 2>&1 | tee -a "$out/lanes-$size.txt"
+done
+"$bin/tools/tessera-segment-bench" --model=models/camvid.pt --device=cuda \
+  --frames="$data/camvid/val" --labels="$data/camvid/valannot" \
+  --precisions=fp32,fp16 --layouts=nhwc --graphs=on --lanes=1,2 --batches= \
+  --out=build-gpu/accuracy-lanes 2>&1 | tee "$out/lanes-accuracy.txt"
+python3 - build-gpu/accuracy-lanes <<'PY' | tee -a "$out/lanes-accuracy.txt"
+import os, sys, cv2
+folder = sys.argv[1]
+for precision in ("fp32", "fp16"):
+    one = os.path.join(folder, "labels-%s-nhwc-graphs" % precision)
+    two = one + "-x2"
+    same = total = 0
+    for name in sorted(os.listdir(one)):
+        x = cv2.imread(os.path.join(one, name), cv2.IMREAD_UNCHANGED)
+        y = cv2.imread(os.path.join(two, name), cv2.IMREAD_UNCHANGED)
+        same += int((x == y).sum()); total += x.size
+    print("two lanes at once vs one, %s: %d of %d labels equal (%.5f %%)" % (precision, same, total, 100.0 * same / total))
 PY
 fi
 
