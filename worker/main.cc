@@ -27,6 +27,7 @@
 #include "worker/device_profile.h"
 #include "worker/master_connection.h"
 #include "worker/optical_flow.h"
+#include "worker/probe_timing.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
 #include "worker/stage_pipeline.h"
@@ -75,6 +76,11 @@ ABSL_FLAG(std::string, max_region_size, "8192x8192",
 ABSL_FLAG(std::string, flow, "dis",
           "optical flow of the flow path: dis | torchscript | none (segment "
           "every region)");
+ABSL_FLAG(bool, flow_if_faster, true,
+          "keep the flow path only if it is faster than segmenting (both "
+          "timed at start on the probe region, segmentation at "
+          "--max_batch): a GPU worker whose CPU flow is slower segments "
+          "every region; false: keep it regardless");
 ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
 ABSL_FLAG(double, flow_scale, 1.0,
@@ -206,6 +212,31 @@ absl::StatusOr<std::unique_ptr<DecisionNetwork>> LoadDn(
   return LoadDecisionNetwork(path);
 }
 
+// Drops `flow_path` where warping a region costs more than segmenting one:
+// the paper's premise, that flow is the cheap path, fails on a GPU worker
+// whose flow runs on the CPU (BENCHMARKS.md "GPU workers").
+absl::Status KeepFlowPathIfFaster(Segmenter& segmenter, Size probe,
+                                  std::unique_ptr<FlowPath>& flow_path) {
+  const int batch = std::max(1, absl::GetFlag(FLAGS_max_batch));
+  absl::StatusOr<double> per_second =
+      MeasureRegionsPerSecond(segmenter, probe, 3, batch);
+  if (!per_second.ok()) return per_second.status();
+  absl::StatusOr<double> flow_ms = MeasureFlowPathMs(*flow_path, probe, 3);
+  if (!flow_ms.ok()) return flow_ms.status();
+  const double segmentation_ms = 1000.0 / *per_second;
+  const std::string timings = absl::StrFormat(
+      "%.2f ms per %dx%d region against %.2f ms to segment one (batch %d)",
+      *flow_ms, probe.width, probe.height, segmentation_ms, batch);
+  if (*flow_ms < segmentation_ms) {
+    TLOG(INFO) << "flow path: " << timings;
+    return absl::OkStatus();
+  }
+  TLOG(WARNING) << "flow path off, every region is segmented: it takes "
+                << timings << " (--flow_if_faster=false keeps it)";
+  flow_path.reset();
+  return absl::OkStatus();
+}
+
 int Run() {
   absl::StatusOr<Size> probe =
       ParseSize("--probe_size", absl::GetFlag(FLAGS_probe_size));
@@ -294,6 +325,13 @@ int Run() {
                        : absl::StrFormat(
                              "the mean agreement (held-out error %.2f points)",
                              dn->spec().validation_mae()));
+  }
+  if (flow_path && absl::GetFlag(FLAGS_flow_if_faster)) {
+    absl::Status checked = KeepFlowPathIfFaster(**segmenter, *probe, flow_path);
+    if (!checked.ok()) {
+      return Fail("flow path fails on a probe region: " +
+                  std::string(checked.message()));
+    }
   }
   if (absl::GetFlag(FLAGS_key_capacity) < 1) {
     return Fail("--key_capacity must be >= 1");

@@ -257,26 +257,4 @@ absl::Status RegionProcessor::Encode(const RegionTaskIn& task,
   return absl::OkStatus();
 }
 
-absl::StatusOr<double> MeasureRegionsPerSecond(Segmenter& segmenter, Size probe,
-                                               int runs) {
-  Image image = Image::Create(probe.width, probe.height, 3);
-  for (int y = 0; y < probe.height; ++y) {
-    for (int x = 0; x < probe.width; ++x) {
-      uint8_t* p = image.at(x, y);
-      p[0] = static_cast<uint8_t>(x);
-      p[1] = static_cast<uint8_t>(y);
-      p[2] = static_cast<uint8_t>(x + y);
-    }
-  }
-  absl::StatusOr<Segmentation> warm = segmenter.Segment(image, false);
-  if (!warm.ok()) return warm.status();
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < runs; ++i) {
-    absl::StatusOr<Segmentation> out = segmenter.Segment(image, false);
-    if (!out.ok()) return out.status();
-  }
-  const double ms = MillisecondsSince(start) / std::max(1, runs);
-  return 1000.0 / std::max(ms, 1e-3);
-}
-
 }  // namespace tessera::worker

@@ -155,11 +155,6 @@ class RegionProcessor {
   LocalKeyBuffer keys_ ABSL_GUARDED_BY(mu_);
 };
 
-// Regions per second on a synthetic `probe` region after one warm-up run;
-// what the worker advertises to the master.
-absl::StatusOr<double> MeasureRegionsPerSecond(Segmenter& segmenter, Size probe,
-                                               int runs);
-
 }  // namespace tessera::worker
 
 #endif  // TESSERA_WORKER_REGION_PROCESSOR_H_
