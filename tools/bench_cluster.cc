@@ -2,8 +2,12 @@
 
 #include <signal.h>
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/frame_source.h"
+#include "common/region_grid.h"
 #include "tools/local_cluster.h"
 #include "tools/metrics_scrape.h"
 
@@ -37,6 +41,29 @@ std::vector<std::string> MasterFlags(const ClusterRunOptions& options) {
           absl::StrCat("--pipeline_stages=", options.pipeline_stages)};
 }
 
+// The largest region the master will cut from the source's first frame:
+// the workers time their two paths on it (worker --flow_if_faster) instead
+// of on LocalCluster's small quick-start probe. Empty when the source
+// cannot be read here; the stream will then report it.
+std::optional<Size> LargestRegion(const ClusterRunOptions& options) {
+  absl::StatusOr<std::unique_ptr<FrameSource>> source =
+      OpenFrameSource(options.source, 1);
+  if (!source.ok()) return std::nullopt;
+  absl::StatusOr<std::optional<Image>> frame = (*source)->Next();
+  if (!frame.ok() || !frame->has_value()) return std::nullopt;
+  absl::StatusOr<std::vector<Region>> regions =
+      MakeRegionGrid((**frame).size(), options.grid);
+  if (!regions.ok()) return std::nullopt;
+  Size largest;
+  for (const Region& region : *regions) {
+    if (region.area.width * region.area.height >
+        largest.width * largest.height) {
+      largest = {region.area.width, region.area.height};
+    }
+  }
+  return largest;
+}
+
 }  // namespace
 
 absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
@@ -53,6 +80,7 @@ absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
     return absl::UnavailableError(absl::StrFormat(
         "the master did not start; see %s", cluster.master().log_path()));
   }
+  const std::optional<Size> probe = LargestRegion(options);
   std::vector<std::string> http_port_files;
   for (size_t i = 0; i < options.worker_profiles.size(); ++i) {
     const std::string port_file = absl::StrFormat(
@@ -64,6 +92,10 @@ absl::StatusOr<ClusterRun> RunCluster(const ClusterRunOptions& options) {
       flags.push_back("--device_profile=" + options.worker_profiles[i]);
     }
     if (!options.flow_path) flags.push_back("--flow=none");
+    if (probe) {
+      flags.push_back(
+          absl::StrFormat("--probe_size=%dx%d", probe->width, probe->height));
+    }
     if (options.pipeline_stages >= 2) {
       flags.push_back("--stage_listen=127.0.0.1:0");
     }

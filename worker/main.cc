@@ -215,11 +215,14 @@ absl::StatusOr<std::unique_ptr<DecisionNetwork>> LoadDn(
 // Drops `flow_path` where warping a region costs more than segmenting one:
 // the paper's premise, that flow is the cheap path, fails on a GPU worker
 // whose flow runs on the CPU (BENCHMARKS.md "GPU workers").
+// `alone_per_second`: the segmentation path's speed one region at a time.
 absl::Status KeepFlowPathIfFaster(Segmenter& segmenter, Size probe,
+                                  double alone_per_second,
                                   std::unique_ptr<FlowPath>& flow_path) {
   const int batch = std::max(1, absl::GetFlag(FLAGS_max_batch));
   absl::StatusOr<double> per_second =
-      MeasureRegionsPerSecond(segmenter, probe, 3, batch);
+      batch == 1 ? alone_per_second
+                 : MeasureRegionsPerSecond(segmenter, probe, 3, batch);
   if (!per_second.ok()) return per_second.status();
   absl::StatusOr<double> flow_ms = MeasureFlowPathMs(*flow_path, probe, 3);
   if (!flow_ms.ok()) return flow_ms.status();
@@ -327,7 +330,8 @@ int Run() {
                              dn->spec().validation_mae()));
   }
   if (flow_path && absl::GetFlag(FLAGS_flow_if_faster)) {
-    absl::Status checked = KeepFlowPathIfFaster(**segmenter, *probe, flow_path);
+    absl::Status checked =
+        KeepFlowPathIfFaster(**segmenter, *probe, *speed, flow_path);
     if (!checked.ok()) {
       return Fail("flow path fails on a probe region: " +
                   std::string(checked.message()));
