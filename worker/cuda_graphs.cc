@@ -8,6 +8,8 @@
 
 #include <exception>
 
+#include "common/log.h"
+
 namespace tessera::worker {
 namespace {
 
@@ -33,7 +35,7 @@ GraphedStep::~GraphedStep() = default;
 
 std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
   if (!input.is_cuda() || capture_failed_) return step_(input);
-  std::vector<int64_t> key = KeyOf(input);
+  std::vector<int64_t> key = KeyOf(input.sizes(), input.scalar_type());
   auto found = graphs_.find(key);
   if (found == graphs_.end()) {
     if (static_cast<int>(graphs_.size()) >= max_graphs_) graphs_.clear();
@@ -45,12 +47,15 @@ std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
       c10::cuda::CUDAStreamGuard on_side_stream(c10::cuda::getStreamFromPool(
           /*isHighPriority=*/false, input.device().index()));
       for (int i = 0; i < kWarmupRuns; ++i) step_(captured->input);
-      captured->graph.capture_begin();
+      // Other threads' CUDA calls (a flow network, say) may go on meanwhile.
+      captured->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
       captured->outputs = step_(captured->input);
       captured->graph.capture_end();
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       // A step that cannot be captured (one that synchronises with the
       // host, say) still runs, without graphs from now on.
+      TLOG(WARNING) << "CUDA graphs off: capturing a step of shape "
+                    << input.sizes() << " failed: " << e.what();
       capture_failed_ = true;
       torch::cuda::synchronize();
       return step_(input);
@@ -64,13 +69,14 @@ std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
   return graph.outputs;
 }
 
-bool GraphedStep::ReadyFor(const at::Tensor& input) const {
-  return capture_failed_ || graphs_.count(KeyOf(input)) > 0;
+bool GraphedStep::ReadyFor(at::IntArrayRef sizes, at::ScalarType type) const {
+  return capture_failed_ || graphs_.count(KeyOf(sizes, type)) > 0;
 }
 
-std::vector<int64_t> GraphedStep::KeyOf(const at::Tensor& input) {
-  std::vector<int64_t> key = input.sizes().vec();
-  key.push_back(static_cast<int64_t>(input.scalar_type()));
+std::vector<int64_t> GraphedStep::KeyOf(at::IntArrayRef sizes,
+                                        at::ScalarType type) {
+  std::vector<int64_t> key = sizes.vec();
+  key.push_back(static_cast<int64_t>(type));
   return key;
 }
 

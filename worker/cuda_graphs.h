@@ -39,13 +39,13 @@ class GraphedStep {
   // step that cannot be captured runs as it is, then and from then on.
   std::vector<at::Tensor> Run(const at::Tensor& input);
 
-  // False when Run on a device tensor of `input`'s shape and type would
-  // capture a new graph. A capture must be the only work on the GPU while
-  // it lasts, so callers that share the GPU take turns for it.
-  bool ReadyFor(const at::Tensor& input) const;
+  // False when Run on a device tensor of this shape and type would capture
+  // a new graph. A capture must be the only work on the GPU while it
+  // lasts, so callers that share the GPU take turns for it.
+  bool ReadyFor(at::IntArrayRef sizes, at::ScalarType type) const;
 
  private:
-  static std::vector<int64_t> KeyOf(const at::Tensor& input);
+  static std::vector<int64_t> KeyOf(at::IntArrayRef sizes, at::ScalarType type);
   struct Captured;
   Step step_;
   int max_graphs_;

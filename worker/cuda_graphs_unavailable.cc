@@ -17,6 +17,9 @@ std::vector<at::Tensor> GraphedStep::Run(const at::Tensor& input) {
   return step_(input);
 }
 
-bool GraphedStep::ReadyFor(const at::Tensor& /*input*/) const { return true; }
+bool GraphedStep::ReadyFor(at::IntArrayRef /*sizes*/,
+                           at::ScalarType /*type*/) const {
+  return true;
+}
 
 }  // namespace tessera::worker

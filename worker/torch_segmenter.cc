@@ -9,7 +9,6 @@
 #include <deque>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -227,6 +226,31 @@ class TorchSegmenter : public Segmenter {
     return lane;
   }
 
+  // Holds `mu` shared, or alone for a graph capture, until scope end.
+  class DeviceTurn {
+   public:
+    DeviceTurn(absl::Mutex& mu, bool alone) : mu_(mu), alone_(alone) {
+      if (alone_) {
+        mu_.WriterLock();
+      } else {
+        mu_.ReaderLock();
+      }
+    }
+    ~DeviceTurn() {
+      if (alone_) {
+        mu_.WriterUnlock();
+      } else {
+        mu_.ReaderUnlock();
+      }
+    }
+    DeviceTurn(const DeviceTurn&) = delete;
+    DeviceTurn& operator=(const DeviceTurn&) = delete;
+
+   private:
+    absl::Mutex& mu_;
+    const bool alone_;
+  };
+
   // The lane that has been free longest (so that lanes take turns), waiting
   // for one if all are in use.
   Lane& AcquireLane() {
@@ -287,12 +311,22 @@ class TorchSegmenter : public Segmenter {
   // `images` all have one size. Throws what LibTorch throws.
   std::vector<Segmentation> Run(const std::vector<const Image*>& images,
                                 bool want_confidence) {
+    // On a CPU a lane holds nothing a call could share: calls run side by
+    // side as they come (a pipeline's head overlaps its batches so).
+    if (!device_.is_cuda()) {
+      return RunOnLane(*lanes_.front(), images, want_confidence);
+    }
     Lane& lane = AcquireLane();
     try {
       std::vector<Segmentation> out = RunOnLane(lane, images, want_confidence);
       ReleaseLane(lane);
       return out;
     } catch (...) {
+      // Its upload may still be reading the lane's pinned buffer.
+      try {
+        lane.stream->Synchronize();
+      } catch (...) {
+      }
       ReleaseLane(lane);
       throw;
     }
@@ -305,21 +339,18 @@ class TorchSegmenter : public Segmenter {
     const int height = images.front()->height;
     const int width = images.front()->width;
     const int count = static_cast<int>(images.size());
-    const torch::Tensor host = HostPixels(lane, images);
     GraphedStep* graphed = want_confidence ? lane.graphed_with_confidence.get()
                                            : lane.graphed_labels.get();
     std::vector<torch::Tensor> labelled;
     {
       // Lanes share the device, except while one captures a graph: CUDA
-      // allows no other work then.
-      std::shared_lock<std::shared_mutex> beside_others(device_mu_,
-                                                        std::defer_lock);
-      std::unique_lock<std::shared_mutex> alone(device_mu_, std::defer_lock);
-      if (graphed != nullptr && !graphed->ReadyFor(host)) {
-        alone.lock();
-      } else {
-        beside_others.lock();
-      }
+      // allows no other work then (not even a pinned allocation, so the
+      // staging copy is in here too). Waiting captures go first.
+      const bool captures =
+          graphed != nullptr &&
+          !graphed->ReadyFor({count, height, width, 3}, torch::kUInt8);
+      DeviceTurn turn(device_mu_, captures);
+      const torch::Tensor host = HostPixels(lane, images);
       std::optional<DeviceStream::Current> on_lane_stream;
       if (lane.stream) on_lane_stream.emplace(*lane.stream);
       const torch::Tensor pixels = host.to(device_, /*non_blocking=*/true);
@@ -437,7 +468,7 @@ class TorchSegmenter : public Segmenter {
   std::vector<std::unique_ptr<Lane>> lanes_;
   absl::Mutex lanes_mu_;
   std::deque<Lane*> free_lanes_ ABSL_GUARDED_BY(lanes_mu_);
-  std::shared_mutex device_mu_;                   // see RunOnLane
+  absl::Mutex device_mu_;                         // see RunOnLane
   std::shared_ptr<TorchStagePipeline> pipeline_;  // with serve_stages
 };
 
