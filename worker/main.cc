@@ -14,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
 #include "common/auth_token.h"
@@ -76,11 +77,13 @@ ABSL_FLAG(std::string, max_region_size, "8192x8192",
 ABSL_FLAG(std::string, flow, "dis",
           "optical flow of the flow path: dis | torchscript | none (segment "
           "every region)");
-ABSL_FLAG(bool, flow_if_faster, true,
-          "keep the flow path only if it is faster than segmenting (both "
-          "timed at start on the probe region, segmentation at "
-          "--max_batch): a GPU worker whose CPU flow is slower segments "
-          "every region; false: keep it regardless");
+ABSL_FLAG(std::string, flow_if_faster, "auto",
+          "true: keep the flow path only if it is faster than segmenting "
+          "(both timed at start on the probe region, segmentation at "
+          "--max_batch), so a GPU worker whose flow runs on the CPU "
+          "segments every region; false: keep it regardless; auto: true "
+          "on a CUDA device, false on a CPU (where the flow is the cheap "
+          "path by design, and a timing must not decide)");
 ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
 ABSL_FLAG(double, flow_scale, 1.0,
@@ -212,6 +215,16 @@ absl::StatusOr<std::unique_ptr<DecisionNetwork>> LoadDn(
   return LoadDecisionNetwork(path);
 }
 
+// "true", "false", or "auto" (then `automatic`), for the flag `name`.
+absl::StatusOr<bool> ParseAutoBool(const std::string& name,
+                                   const std::string& value, bool automatic) {
+  if (value == "auto") return automatic;
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s=%s: must be true, false or auto", name, value));
+}
+
 // Drops `flow_path` where warping a region costs more than segmenting one:
 // the paper's premise, that flow is the cheap path, fails on a GPU worker
 // whose flow runs on the CPU (BENCHMARKS.md "GPU workers").
@@ -223,9 +236,18 @@ absl::Status KeepFlowPathIfFaster(Segmenter& segmenter, Size probe,
   absl::StatusOr<double> per_second =
       batch == 1 ? alone_per_second
                  : MeasureRegionsPerSecond(segmenter, probe, 3, batch);
-  if (!per_second.ok()) return per_second.status();
+  if (!per_second.ok()) {
+    return absl::Status(
+        per_second.status().code(),
+        absl::StrFormat("model fails on a probe batch of %d: %s", batch,
+                        per_second.status().message()));
+  }
   absl::StatusOr<double> flow_ms = MeasureFlowPathMs(*flow_path, probe, 3);
-  if (!flow_ms.ok()) return flow_ms.status();
+  if (!flow_ms.ok()) {
+    return absl::Status(flow_ms.status().code(),
+                        absl::StrCat("flow path fails on a probe region: ",
+                                     flow_ms.status().message()));
+  }
   const double segmentation_ms = 1000.0 / *per_second;
   const std::string timings = absl::StrFormat(
       "%.2f ms per %dx%d region against %.2f ms to segment one (batch %d)",
@@ -275,10 +297,20 @@ int Run() {
   segmenter_options.fused_labels = absl::GetFlag(FLAGS_fused_labels);
   segmenter_options.optimize = absl::GetFlag(FLAGS_optimize);
   segmenter_options.serve_stages = !absl::GetFlag(FLAGS_stage_listen).empty();
+  const bool gpu = absl::StartsWith(segmenter_options.device, "cuda");
   segmenter_options.lanes = absl::GetFlag(FLAGS_lanes);
+  if (segmenter_options.lanes < 0 ||
+      segmenter_options.lanes > kMaxSegmenterLanes) {
+    return Fail(absl::StrFormat("--lanes=%d: must be 0..%d",
+                                segmenter_options.lanes, kMaxSegmenterLanes));
+  }
   if (segmenter_options.lanes == 0) {
-    const bool gpu = absl::StartsWith(segmenter_options.device, "cuda");
     segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
+  }
+  absl::StatusOr<bool> only_if_faster = ParseAutoBool(
+      "--flow_if_faster", absl::GetFlag(FLAGS_flow_if_faster), gpu);
+  if (!only_if_faster.ok()) {
+    return Fail(std::string(only_if_faster.status().message()));
   }
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
@@ -329,13 +361,10 @@ int Run() {
                              "the mean agreement (held-out error %.2f points)",
                              dn->spec().validation_mae()));
   }
-  if (flow_path && absl::GetFlag(FLAGS_flow_if_faster)) {
+  if (flow_path && *only_if_faster) {
     absl::Status checked =
         KeepFlowPathIfFaster(**segmenter, *probe, *speed, flow_path);
-    if (!checked.ok()) {
-      return Fail("flow path fails on a probe region: " +
-                  std::string(checked.message()));
-    }
+    if (!checked.ok()) return Fail(std::string(checked.message()));
   }
   if (absl::GetFlag(FLAGS_key_capacity) < 1) {
     return Fail("--key_capacity must be >= 1");
