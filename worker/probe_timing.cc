@@ -5,15 +5,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "common/elapsed.h"
 
 namespace tessera::worker {
 namespace {
-
-double MillisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
 
 // Smooth gradients, shifted `dx` pixels to the right: texture for the flow
 // to follow, and varied input for the network.

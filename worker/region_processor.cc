@@ -3,17 +3,9 @@
 #include <chrono>
 
 #include "absl/strings/str_format.h"
+#include "common/elapsed.h"
 
 namespace tessera::worker {
-namespace {
-
-double MillisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-}  // namespace
 
 RegionProcessor::RegionProcessor(Segmenter& segmenter, DecodeLimits limits,
                                  FlowPath* flow_path, size_t key_capacity)

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/elapsed.h"
 #include "common/grpc_status.h"
 #include "common/transport_args.h"
 #include "tessera/v1/stage.grpc.pb.h"
@@ -27,16 +28,6 @@ struct TorchStagePipeline::Plan {
   std::unique_ptr<v1::Pipeline::Stub> next;  // null for the last stage
   double share = 1;  // of the whole network's work, for emulated devices
 };
-
-namespace {
-
-double MillisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-}  // namespace
 
 TorchStagePipeline::TorchStagePipeline(torch::jit::Module module,
                                        torch::Device device,
