@@ -10,8 +10,7 @@ better than the flow's place (below `ratio` of its cost, and below
 `max_cost` per channel), the component's old warped pixels take the label
 of their nearest other pixel in the row and the component is drawn at the
 match. Translation only; not in the worker. Moving SignSymbol components
-too cost signs 3 points of IoU at key age 1 (a sign grows as the camera
-nears it), so only poles move.
+too cost signs 3 points of IoU at key age 1, so only poles move.
 
   build/tools/tessera-synth --out=/tmp/clip --frames=60 --width=480 \\
     --height=360 --seed=600 --scene_cut_every=60
