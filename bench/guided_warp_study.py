@@ -69,16 +69,21 @@ def miou(confusion):
     return 100 * (inter / np.maximum(confusion.sum(0) + confusion.sum(1) - inter, 1)).mean()
 
 
-def main():
-    clip = sys.argv[1]
-    model_path = sys.argv[2] if len(sys.argv) > 2 else "models/synth.pt"
+def load_clip(clip, model_path, limit=None):
+    """A generated clip's RGB frames, its true labels, and the model's."""
     torch.set_num_threads(2)
     model = torch.jit.load(model_path).eval()
     images = [cv2.cvtColor(cv2.imread(f), cv2.COLOR_BGR2RGB)
-              for f in sorted(glob.glob(clip + "/frames/*.png"))]
+              for f in sorted(glob.glob(clip + "/frames/*.png"))][:limit]
     truths = [cv2.imread(f, cv2.IMREAD_UNCHANGED)
-              for f in sorted(glob.glob(clip + "/labels/*.png"))]
-    labels = [segment(model, image) for image in images]
+              for f in sorted(glob.glob(clip + "/labels/*.png"))][:limit]
+    return images, truths, [segment(model, image) for image in images]
+
+
+def main():
+    clip = sys.argv[1]
+    model_path = sys.argv[2] if len(sys.argv) > 2 else "models/synth.pt"
+    images, truths, labels = load_clip(clip, model_path)
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     h, w = labels[0].shape
     ys, xs = np.mgrid[0:h, 0:w]

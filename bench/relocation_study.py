@@ -18,16 +18,14 @@ too cost signs 3 points of IoU at key age 1, so only poles move.
 
 Needs Debian's python3-torch, python3-opencv and python3-numpy.
 """
-import glob
 import os
 import sys
 
 import cv2
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guided_warp_study import CLASSES, add, guided, miou, segment  # noqa: E402
+from guided_warp_study import CLASSES, add, guided, load_clip, miou  # noqa: E402
 from warp_loss_by_class import FRAMES, per_class, sources  # noqa: E402
 
 THIN = (2,)  # Pole
@@ -92,13 +90,7 @@ def main():
     clip = sys.argv[1]
     search = int(sys.argv[2]) if len(sys.argv) > 2 else 32
     ratio = float(sys.argv[3]) if len(sys.argv) > 3 else 0.7
-    torch.set_num_threads(2)
-    model = torch.jit.load("models/synth.pt").eval()
-    images = [cv2.cvtColor(cv2.imread(f), cv2.COLOR_BGR2RGB)
-              for f in sorted(glob.glob(clip + "/frames/*.png"))][:60]
-    truths = [cv2.imread(f, cv2.IMREAD_UNCHANGED)
-              for f in sorted(glob.glob(clip + "/labels/*.png"))][:60]
-    labels = [segment(model, image) for image in images]
+    images, truths, labels = load_clip(clip, "models/synth.pt", limit=60)
     greys = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in images]
     flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     print("search +-%d px, ratio %.2f; IoU of Pole and Sign, and mIoU" % (search, ratio))

@@ -16,17 +16,15 @@ to the key, as the worker does, and scores against the generator's labels:
 
 Needs Debian's python3-torch, python3-opencv and python3-numpy.
 """
-import glob
 import os
 import sys
 import time
 
 import cv2
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guided_warp_study import CLASSES, add, guided, miou, segment  # noqa: E402
+from guided_warp_study import CLASSES, add, guided, load_clip, miou  # noqa: E402
 
 NAMES = ["Sky", "Building", "Pole", "Road", "Pavement", "Tree", "Sign",
          "Fence", "Car", "Pedestrian", "Bicyclist"]
@@ -57,13 +55,7 @@ def sources(field):
 def main():
     clip = sys.argv[1]
     model_path = sys.argv[2] if len(sys.argv) > 2 else "models/synth.pt"
-    torch.set_num_threads(2)
-    model = torch.jit.load(model_path).eval()
-    images = [cv2.cvtColor(cv2.imread(f), cv2.COLOR_BGR2RGB)
-              for f in sorted(glob.glob(clip + "/frames/*.png"))][:60]
-    truths = [cv2.imread(f, cv2.IMREAD_UNCHANGED)
-              for f in sorted(glob.glob(clip + "/labels/*.png"))][:60]
-    labels = [segment(model, image) for image in images]
+    images, truths, labels = load_clip(clip, model_path, limit=60)
     greys = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in images]
 
     ultrafast = dis(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)

@@ -79,18 +79,11 @@ cp build-gpu/accuracy/results.json "$out/accuracy.json"
   --frames="$data/camvid/val" --labels="$data/camvid/valannot" \
   --precisions=fp32,fp16 --layouts=nchw --graphs=off --batches= \
   --fused_labels=false --out=build-gpu/accuracy-aten 2>&1 | tee -a "$out/accuracy.txt"
-python3 - build-gpu/accuracy build-gpu/accuracy-aten <<'PY' | tee -a "$out/accuracy.txt"
-import os, sys, cv2, numpy as np
-kernel, aten = sys.argv[1], sys.argv[2]
-for precision in ("fp32", "fp16"):
-    a, b = os.path.join(kernel, "labels-%s-nchw" % precision), os.path.join(aten, "labels-%s-nchw" % precision)
-    same = total = 0
-    for name in sorted(os.listdir(b)):
-        x = cv2.imread(os.path.join(a, name), cv2.IMREAD_UNCHANGED)
-        y = cv2.imread(os.path.join(b, name), cv2.IMREAD_UNCHANGED)
-        same += int((x == y).sum()); total += y.size
-    print("label kernel vs ATen ops, %s: %d of %d labels equal (%.5f %%)" % (precision, same, total, 100.0 * same / total))
-PY
+for precision in fp32 fp16; do
+  python3 scripts/gpu/same_labels.py "label kernel vs ATen ops, $precision" \
+    "build-gpu/accuracy/labels-$precision-nchw" \
+    "build-gpu/accuracy-aten/labels-$precision-nchw" | tee -a "$out/accuracy.txt"
+done
 fi
 
 if [[ "$part" == lanes || "$part" == all ]]; then
@@ -108,19 +101,11 @@ done
   --frames="$data/camvid/val" --labels="$data/camvid/valannot" \
   --precisions=fp32,fp16 --layouts=nhwc --graphs=on --lanes=1,2 --batches= \
   --out=build-gpu/accuracy-lanes 2>&1 | tee "$out/lanes-accuracy.txt"
-python3 - build-gpu/accuracy-lanes <<'PY' | tee -a "$out/lanes-accuracy.txt"
-import os, sys, cv2
-folder = sys.argv[1]
-for precision in ("fp32", "fp16"):
-    one = os.path.join(folder, "labels-%s-nhwc-graphs" % precision)
-    two = one + "-x2"
-    same = total = 0
-    for name in sorted(os.listdir(one)):
-        x = cv2.imread(os.path.join(one, name), cv2.IMREAD_UNCHANGED)
-        y = cv2.imread(os.path.join(two, name), cv2.IMREAD_UNCHANGED)
-        same += int((x == y).sum()); total += x.size
-    print("two lanes at once vs one, %s: %d of %d labels equal (%.5f %%)" % (precision, same, total, 100.0 * same / total))
-PY
+for precision in fp32 fp16; do
+  one="build-gpu/accuracy-lanes/labels-$precision-nhwc-graphs"
+  python3 scripts/gpu/same_labels.py "two lanes at once vs one, $precision" \
+    "$one" "$one-x2" | tee -a "$out/lanes-accuracy.txt"
+done
 fi
 
 if [[ "$part" == cluster || "$part" == all ]]; then
