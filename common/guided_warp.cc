@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "common/cv_view.h"
@@ -82,6 +83,10 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
     cv::erode(MatView(key_labels), lowest, window);
     cv::dilate(MatView(key_labels), highest, window);
   }
+  // Relocation needs to know which key object each pixel's flow came from.
+  const bool relocate = !options.relocation.labels.empty();
+  std::vector<int32_t> sources(relocate ? static_cast<size_t>(width) * height
+                                        : 0);
   size_t moved = 0;
   for (int y = 0; y < height; ++y) {
     const float* v = flow.vectors.data() + flow.index(0, y);
@@ -90,6 +95,7 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
       // The flow's point, as the plain warp takes it.
       const int fx = NearestSourcePixel(x, v[0], width);
       const int fy = NearestSourcePixel(y, v[1], height);
+      if (relocate) sources[y * width + x] = fy * width + fx;
       int best_x = fx;
       int best_y = fy;
       const int at_flow = ColourDistance(cur, key_image.at(fx, fy));
@@ -121,6 +127,14 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
   }
   out.moved_share =
       static_cast<double>(moved) / (static_cast<double>(width) * height);
+  if (relocate) {
+    if (absl::Status ok = RelocateThinObjects(
+            key_image, key_labels, key_confidence, current, sources,
+            options.relocation, {out.labels, out.confidence});
+        !ok.ok()) {
+      return ok;
+    }
+  }
   return out;
 }
 

@@ -10,7 +10,9 @@
 // (only where the key has more than one label within `radius`: elsewhere
 // the label could not change, and the confidence stays the flow's).
 // On generated clips this recovered 4-5 of the 5-9 mIoU points a plain warp
-// loses to segmentation at key ages 1-4 (BENCHMARKS.md, issue 4).
+// loses to segmentation at key ages 1-4 (BENCHMARKS.md, issue 4). Objects
+// of the classes `relocation` names are then searched for again further
+// away (common/thin_relocation.h).
 //
 //   ASSIGN_OR_RETURN(GuidedWarp w, WarpLabelsGuided(key_image, key_labels,
 //                                      key_confidence, current, flow, {}));
@@ -20,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
 #include "common/image.h"
+#include "common/thin_relocation.h"
 
 namespace tessera {
 
@@ -29,6 +32,7 @@ struct GuidedWarpOptions {
   int radius = 3;             // 0: a plain nearest-pixel warp
   int colour_threshold = 20;  // L1 over RGB, 0..765
   int step_cost = 4;          // per pixel of |dx| + |dy| from the flow's point
+  RelocationOptions relocation;  // no classes: nothing relocated
 };
 
 struct GuidedWarp {
