@@ -25,6 +25,8 @@
 #include "tools/dn_fit.h"
 #include "tools/dn_samples_csv.h"
 #include "worker/decision_network.h"
+#include "worker/model_card.h"
+#include "worker/warp_options.h"
 
 ABSL_FLAG(std::string, model, "", "segmentation model (.pt with its card)");
 ABSL_FLAG(std::vector<std::string>, train, {},
@@ -52,6 +54,10 @@ ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
 ABSL_FLAG(int, warp_radius, 3,
           "the workers' --warp_radius: how far the warp looks for a better "
           "colour match (0: plain nearest-pixel warp)");
+ABSL_FLAG(std::string, relocate_classes, "auto",
+          "the workers' --relocate_classes: classes whose objects the warp "
+          "searches for again (auto: Pole, where the model has it | none | "
+          "names)");
 ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");
 ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
@@ -166,11 +172,11 @@ int Run(const std::string& command_line) {
   options.grid = *grid;
   options.max_gap = absl::GetFlag(FLAGS_max_gap);
   options.frame_step = absl::GetFlag(FLAGS_frame_step);
-  options.warp.radius = absl::GetFlag(FLAGS_warp_radius);
-  if (options.warp.radius < 0 || options.warp.radius > kMaxGuidedWarpRadius) {
-    return Fail(absl::StrFormat("--warp_radius=%d: must be 0..%d",
-                                options.warp.radius, kMaxGuidedWarpRadius));
-  }
+  absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
+      absl::GetFlag(FLAGS_warp_radius), absl::GetFlag(FLAGS_relocate_classes),
+      worker::ModelCardPathFor(model));
+  if (!warp.ok()) return Fail(std::string(warp.status().message()));
+  options.warp = *std::move(warp);
   absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
   if (!target.ok()) return Fail(std::string(target.status().message()));
   options.target = *target;
@@ -204,11 +210,17 @@ int Run(const std::string& command_line) {
         (*segmenter)->model_name(), (*flow)->name(),
         absl::StrFormat(
             "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
-            "%s, target %s, warp radius %d",
+            "%s, target %s, warp radius %d, relocated classes %s",
             absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
             absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
             options.frame_step, options.grid.ToString(),
-            DnTargetName(options.target), options.warp.radius),
+            DnTargetName(options.target), options.warp.radius,
+            options.warp.relocation.labels.empty()
+                ? std::string("none")
+                : absl::StrJoin(options.warp.relocation.labels, ",",
+                                [](std::string* out, uint8_t id) {
+                                  absl::StrAppend(out, static_cast<int>(id));
+                                })),
         command_line};
     samples.train = *std::move(train);
     samples.val = *std::move(val);

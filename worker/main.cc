@@ -27,12 +27,14 @@
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
 #include "worker/master_connection.h"
+#include "worker/model_card.h"
 #include "worker/optical_flow.h"
 #include "worker/probe_timing.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
 #include "worker/stage_pipeline.h"
 #include "worker/stage_service.h"
+#include "worker/warp_options.h"
 #include "worker/worker_counters.h"
 
 ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
@@ -92,6 +94,12 @@ ABSL_FLAG(int, warp_radius, 3,
           "the flow path's warp: a pixel whose warped colour disagrees with "
           "the region's takes the label of the closest-coloured key pixel "
           "within this many pixels, 0..16 (0: plain nearest-pixel warp)");
+ABSL_FLAG(std::string, relocate_classes, "auto",
+          "the flow path's warp then searches the key's objects of these "
+          "classes again, up to 32 px from where the flow put them, and "
+          "moves them there (poles, which a fast flow loses): auto (Pole, "
+          "where the model has that class) | none | class names, "
+          "comma-separated");
 ABSL_FLAG(std::string, flow_model, "",
           "TorchScript flow network for --flow=torchscript");
 ABSL_FLAG(std::string, dn, "",
@@ -280,11 +288,6 @@ int Run() {
       absl::GetFlag(FLAGS_max_wait_us) < 0) {
     return Fail("--max_batch must be within 1..256 and --max_wait_us >= 0");
   }
-  if (const int radius = absl::GetFlag(FLAGS_warp_radius);
-      radius < 0 || radius > kMaxGuidedWarpRadius) {
-    return Fail(absl::StrFormat("--warp_radius=%d: must be 0..%d", radius,
-                                kMaxGuidedWarpRadius));
-  }
   SegmenterOptions segmenter_options;
   segmenter_options.backend = absl::GetFlag(FLAGS_backend);
   segmenter_options.model_path = absl::GetFlag(FLAGS_model);
@@ -307,6 +310,12 @@ int Run() {
   if (segmenter_options.lanes == 0) {
     segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
   }
+  const absl::StatusOr<GuidedWarpOptions> warp = WarpOptionsFor(
+      absl::GetFlag(FLAGS_warp_radius), absl::GetFlag(FLAGS_relocate_classes),
+      segmenter_options.card_path.empty()
+          ? ModelCardPathFor(segmenter_options.model_path)
+          : segmenter_options.card_path);
+  if (!warp.ok()) return Fail(std::string(warp.status().message()));
   absl::StatusOr<bool> only_if_faster = ParseAutoBool(
       "--flow_if_faster", absl::GetFlag(FLAGS_flow_if_faster), gpu);
   if (!only_if_faster.ok()) {
@@ -338,9 +347,7 @@ int Run() {
   }
   std::unique_ptr<FlowPath> flow_path;
   if (*flow && dn) {
-    GuidedWarpOptions warp;
-    warp.radius = absl::GetFlag(FLAGS_warp_radius);
-    flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get(), warp);
+    flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp);
     if (!dn->spec().segmentation_model().empty() &&
         dn->spec().segmentation_model() != (*segmenter)->model_name()) {
       TLOG(WARNING) << "decision network " << dn->spec().name()

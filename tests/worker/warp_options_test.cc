@@ -1,0 +1,77 @@
+#include "worker/warp_options.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tessera::worker {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+v1::ModelCard CardWithClasses(std::vector<std::string> names) {
+  v1::ModelCard card;
+  card.set_name("street");
+  card.set_num_classes(static_cast<int>(names.size()));
+  for (const std::string& name : names) card.add_class_names(name);
+  return card;
+}
+
+const v1::ModelCard kStreet =
+    CardWithClasses({"Sky", "Building", "Pole", "Road", "SignSymbol"});
+
+TEST(RelocatedClassesTest, AutoIsThePoleClassWhereTheModelHasOne) {
+  EXPECT_THAT(*RelocatedClasses("auto", kStreet), ElementsAre(2));
+  EXPECT_THAT(*RelocatedClasses("auto", CardWithClasses({"cat", "dog"})),
+              IsEmpty());
+}
+
+TEST(RelocatedClassesTest, NamesInAnyCaseAndNone) {
+  EXPECT_THAT(*RelocatedClasses(" pole, SIGNSYMBOL ", kStreet),
+              ElementsAre(2, 4));
+  EXPECT_THAT(*RelocatedClasses("none", kStreet), IsEmpty());
+  EXPECT_THAT(*RelocatedClasses("", kStreet), IsEmpty());
+}
+
+TEST(RelocatedClassesTest, AnUnknownNameIsAnErrorListingTheClasses) {
+  absl::StatusOr<std::vector<uint8_t>> ids =
+      RelocatedClasses("Pole,Lamp", kStreet);
+  EXPECT_EQ(ids.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ids.status().message(),
+              HasSubstr("no class 'Lamp' (its classes: Sky, Building, Pole, "
+                        "Road, SignSymbol)"));
+}
+
+TEST(WarpOptionsForTest, ARadiusOutOfRangeIsRefused) {
+  EXPECT_EQ(WarpOptionsFor(-1, "none", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      WarpOptionsFor(kMaxGuidedWarpRadius + 1, "none", "").status().message(),
+      HasSubstr("--warp_radius"));
+}
+
+TEST(WarpOptionsForTest, TheShippedModelsRelocateTheirPoles) {
+  for (const char* card : {"/synth.card.json", "/camvid.card.json"}) {
+    absl::StatusOr<GuidedWarpOptions> warp =
+        WarpOptionsFor(3, "auto", std::string(TESSERA_MODELS_DIR) + card);
+    ASSERT_TRUE(warp.ok()) << warp.status();
+    EXPECT_THAT(warp->relocation.labels, ElementsAre(2)) << card;
+  }
+}
+
+TEST(WarpOptionsForTest, WithoutACardOnlyNamedClassesAreAnError) {
+  const std::string missing = "/nonexistent/model.card.json";
+  absl::StatusOr<GuidedWarpOptions> automatic =
+      WarpOptionsFor(3, " AUTO ", missing);
+  ASSERT_TRUE(automatic.ok()) << automatic.status();
+  EXPECT_EQ(automatic->radius, 3);
+  EXPECT_THAT(automatic->relocation.labels, IsEmpty());
+  EXPECT_FALSE(WarpOptionsFor(3, "Pole", missing).ok());
+}
+
+}  // namespace
+}  // namespace tessera::worker

@@ -1,0 +1,77 @@
+#include "worker/warp_options.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+#include "worker/model_card.h"
+
+namespace tessera::worker {
+namespace {
+
+// The id of the class called `name` (any case), or -1.
+int ClassIdOf(const v1::ModelCard& card, absl::string_view name) {
+  for (int id = 0; id < card.class_names_size(); ++id) {
+    if (absl::EqualsIgnoreCase(card.class_names(id), name)) return id;
+  }
+  return -1;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint8_t>> RelocatedClasses(
+    absl::string_view flag, const v1::ModelCard& card) {
+  std::vector<uint8_t> ids;
+  const absl::string_view value = absl::StripAsciiWhitespace(flag);
+  if (value.empty() || absl::EqualsIgnoreCase(value, "none")) return ids;
+  if (absl::EqualsIgnoreCase(value, "auto")) {
+    if (const int pole = ClassIdOf(card, "Pole"); pole >= 0) {
+      ids.push_back(static_cast<uint8_t>(pole));
+    }
+    return ids;
+  }
+  for (absl::string_view name :
+       absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+    name = absl::StripAsciiWhitespace(name);
+    const int id = ClassIdOf(card, name);
+    if (id < 0) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--relocate_classes: model %s has no class '%s' (its classes: %s)",
+          card.name(), name, absl::StrJoin(card.class_names(), ", ")));
+    }
+    ids.push_back(static_cast<uint8_t>(id));
+  }
+  return ids;
+}
+
+absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(
+    int radius, absl::string_view relocate_classes,
+    const std::string& card_path) {
+  GuidedWarpOptions warp;
+  warp.radius = radius;
+  if (radius < 0 || radius > kMaxGuidedWarpRadius) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--warp_radius=%d: must be 0..%d", radius, kMaxGuidedWarpRadius));
+  }
+  absl::StatusOr<v1::ModelCard> card = LoadModelCard(card_path);
+  if (!card.ok()) {
+    // Only named classes need the card: a backend without a model file
+    // relocates nothing.
+    const absl::string_view value =
+        absl::StripAsciiWhitespace(relocate_classes);
+    if (value.empty() || absl::EqualsIgnoreCase(value, "auto") ||
+        absl::EqualsIgnoreCase(value, "none")) {
+      return warp;
+    }
+    return card.status();
+  }
+  ASSIGN_OR_RETURN(warp.relocation.labels,
+                   RelocatedClasses(relocate_classes, *card));
+  return warp;
+}
+
+}  // namespace tessera::worker

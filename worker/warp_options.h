@@ -1,0 +1,40 @@
+// The flow path's warp as the workers' and tessera-train-dn's flags give
+// it: --warp_radius (common/guided_warp.h) and --relocate_classes, the
+// model's classes searched for again where the flow lost them
+// (common/thin_relocation.h). A decision network is trained on the warp the
+// workers will run, so both programs read the same flags the same way.
+//
+//   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
+//                    WarpOptionsFor(3, "auto", "models/synth.card.json"));
+#ifndef TESSERA_WORKER_WARP_OPTIONS_H_
+#define TESSERA_WORKER_WARP_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/guided_warp.h"
+#include "tessera/v1/model_card.pb.h"
+
+namespace tessera::worker {
+
+// `flag`: "auto" (the card's "Pole" class if it has one: the class a fast
+// flow loses most, BENCHMARKS.md "Where the warp loses"), "none" or "" (no
+// class), or class names separated by commas, any case. INVALID_ARGUMENT
+// naming the card's classes when a name is not among them.
+absl::StatusOr<std::vector<uint8_t>> RelocatedClasses(
+    absl::string_view flag, const v1::ModelCard& card);
+
+// The warp for the model whose card is at `card_path`. INVALID_ARGUMENT for
+// a radius outside 0..kMaxGuidedWarpRadius or an unknown class; the card's
+// error when it cannot be read and classes are named ("auto" and "none"
+// need no card: a backend without a model relocates nothing).
+absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(
+    int radius, absl::string_view relocate_classes,
+    const std::string& card_path);
+
+}  // namespace tessera::worker
+
+#endif  // TESSERA_WORKER_WARP_OPTIONS_H_
