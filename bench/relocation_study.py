@@ -14,7 +14,8 @@ too cost signs 3 points of IoU at key age 1, so only poles move.
 
   build/tools/tessera-synth --out=/tmp/clip --frames=60 --width=480 \\
     --height=360 --seed=600 --scene_cut_every=60
-  /usr/bin/python3 bench/relocation_study.py /tmp/clip [search] [ratio]
+  /usr/bin/python3 bench/relocation_study.py /tmp/clip [search] [ratio] \
+    [classes, e.g. 2,9,10]
 
 Needs Debian's python3-torch, python3-opencv and python3-numpy.
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guided_warp_study import CLASSES, add, guided, load_clip, miou  # noqa: E402
 from warp_loss_by_class import FRAMES, per_class, sources  # noqa: E402
 
-THIN = (2,)  # Pole
+THIN = (2,)  # Pole, unless the command line names others
 MAX_COST = 400.0  # mean squared difference per channel
 
 
@@ -47,10 +48,10 @@ def fill_from_row(labels, holes):
     return out
 
 
-def relocate(current, key, key_labels, qy, qx, warped, search, ratio):
+def relocate(current, key, key_labels, qy, qx, warped, search, ratio, thin=THIN):
     h, w = key_labels.shape
     count, components, stats, _ = cv2.connectedComponentsWithStats(
-        np.isin(key_labels, THIN).astype(np.uint8), connectivity=8)
+        np.isin(key_labels, thin).astype(np.uint8), connectivity=8)
     source = components[qy, qx]  # the key component each pixel came from
     cur, ref = current.astype(np.float32), key.astype(np.float32)
     moves = []
@@ -90,10 +91,12 @@ def main():
     clip = sys.argv[1]
     search = int(sys.argv[2]) if len(sys.argv) > 2 else 32
     ratio = float(sys.argv[3]) if len(sys.argv) > 3 else 0.7
+    thin = tuple(int(c) for c in sys.argv[4].split(",")) if len(sys.argv) > 4 else THIN
     images, truths, labels = load_clip(clip, "models/synth.pt", limit=60)
     greys = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in images]
     flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-    print("search +-%d px, ratio %.2f; IoU of Pole and Sign, and mIoU" % (search, ratio))
+    print("search +-%d px, ratio %.2f, classes %s; IoU of Pole, Sign, Car, "
+          "Pedestrian, Bicyclist, and mIoU" % (search, ratio, thin))
     for age in (1, 2, 4):
         plain = np.zeros((CLASSES, CLASSES), np.int64)
         moved = np.zeros_like(plain)
@@ -103,10 +106,12 @@ def main():
             warped = guided(images[t], images[k], labels[k], qy, qx)
             add(plain, warped, truths[t])
             add(moved, relocate(images[t], images[k], labels[k], qy, qx, warped,
-                                search, ratio), truths[t])
-        p, m = per_class(plain), per_class(moved)
-        print("age %d: guided warp %5.1f %5.1f %6.2f   relocated %5.1f %5.1f %6.2f"
-              % (age, p[2], p[6], miou(plain), m[2], m[6], miou(moved)), flush=True)
+                                search, ratio, thin), truths[t])
+        shown = (2, 6, 8, 9, 10)
+        print("age %d: guided warp" % age + "".join(" %5.1f" % per_class(plain)[c] for c in shown)
+              + " %6.2f   relocated" % miou(plain)
+              + "".join(" %5.1f" % per_class(moved)[c] for c in shown)
+              + " %6.2f" % miou(moved), flush=True)
 
 
 if __name__ == "__main__":
