@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <opencv2/imgproc.hpp>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "common/cv_view.h"
@@ -35,12 +38,13 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
   }
   if (options.search < 1 || options.search > kMaxRelocationSearch ||
       options.ratio <= 0 || options.ratio > 1 || options.max_cost <= 0 ||
-      options.min_area < 1) {
+      options.settled_cost < 0 || options.min_area < 1) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "relocation options out of range: search %d (1..%d), ratio %g "
-        "(0..1], max cost %g (> 0), min area %d (>= 1)",
+        "(0..1], max cost %g (> 0), settled cost %g (>= 0), min area %d "
+        "(>= 1)",
         options.search, kMaxRelocationSearch, options.ratio, options.max_cost,
-        options.min_area));
+        options.settled_cost, options.min_area));
   }
   const int32_t pixels = size.width * size.height;
   for (const int32_t s : sources) {
@@ -60,46 +64,116 @@ int MedianOf(std::vector<int>& values) {
   return *middle;
 }
 
-// Where object `id` of `components` (its bounding `box` in the key)
-// is in `current`, as its shift from the key, searched within `search` of
-// `flow_shift`; nothing when no place is clearly better than the flow's.
-std::optional<cv::Point> FindObject(const cv::Mat& key_image,
-                                    const cv::Mat& components, int id,
-                                    const cv::Rect& box, cv::Point flow_shift,
-                                    const cv::Mat& current,
-                                    const RelocationOptions& options) {
-  const int search = options.search;
-  const cv::Rect window =
-      cv::Rect(box.x + flow_shift.x - search, box.y + flow_shift.y - search,
-               box.width + 2 * search, box.height + 2 * search) &
-      cv::Rect(0, 0, current.cols, current.rows);
-  if (window.width < box.width || window.height < box.height) {
-    return std::nullopt;
-  }
-  cv::Mat object_mask, mask;
-  cv::compare(components(box), id, object_mask, cv::CMP_EQ);
-  const double area = cv::countNonZero(object_mask);
-  object_mask.convertTo(object_mask, CV_32F, 1.0 / 255);
-  cv::merge(std::vector<cv::Mat>(3, object_mask), mask);
-  cv::Mat templ, area_to_search, cost;
-  key_image(box).convertTo(templ, CV_32FC3);
-  current(window).convertTo(area_to_search, CV_32FC3);
-  cv::matchTemplate(area_to_search, templ, cost, cv::TM_SQDIFF, mask);
-  cost /= area * 3;  // mean squared difference per channel
+// One pixel of a key object: where it is, relative to the object's box,
+// and its colour.
+struct ObjectPixel {
+  int x, y;
+  int r, g, b;
+};
 
-  double best = 0;
-  cv::Point best_at;
-  cv::minMaxLoc(cost, &best, nullptr, &best_at);
-  const cv::Point flow_at(box.x + flow_shift.x - window.x,
-                          box.y + flow_shift.y - window.y);
-  const double at_flow = cv::Rect(0, 0, cost.cols, cost.rows).contains(flow_at)
-                             ? cost.at<float>(flow_at)
-                             : std::numeric_limits<double>::infinity();
-  if (best_at == flow_at || best > options.max_cost ||
-      best > options.ratio * at_flow) {
-    return std::nullopt;
+// Object `id`'s pixels within its bounding `box` in the key, every fourth
+// row first: a wrong place then shows in its first pixels, whichever part
+// of the object differs.
+std::vector<ObjectPixel> PixelsOf(const Image& key_image,
+                                  const cv::Mat& components, int id,
+                                  const cv::Rect& box) {
+  std::vector<ObjectPixel> pixels;
+  for (int phase = 0; phase < 4; ++phase) {
+    for (int y = phase; y < box.height; y += 4) {
+      const int32_t* component = components.ptr<int32_t>(box.y + y) + box.x;
+      for (int x = 0; x < box.width; ++x) {
+        if (component[x] != id) continue;
+        const uint8_t* rgb = key_image.at(box.x + x, box.y + y);
+        pixels.push_back({x, y, rgb[0], rgb[1], rgb[2]});
+      }
+    }
   }
-  return cv::Point(window.x + best_at.x - box.x, window.y + best_at.y - box.y);
+  return pixels;
+}
+
+// The sum of squared colour differences of `pixels` placed at `corner` of
+// `current`, or `give_up` as soon as the sum reaches it.
+int64_t CostAt(const std::vector<ObjectPixel>& pixels, const Image& current,
+               cv::Point corner, int64_t give_up) {
+  int64_t cost = 0;
+  for (const ObjectPixel& p : pixels) {
+    const uint8_t* rgb = current.at(corner.x + p.x, corner.y + p.y);
+    const int dr = rgb[0] - p.r, dg = rgb[1] - p.g, db = rgb[2] - p.b;
+    cost += dr * dr + dg * dg + db * db;
+    if (cost >= give_up) return give_up;
+  }
+  return cost;
+}
+
+// The shift on every `step`th row and column of `shifts` (other than
+// `skip`) where `pixels` cost least, if one costs less than `*below`, which
+// then becomes its cost; the first such in raster order on a tie. A shift
+// is given up on as soon as its cost reaches the best so far.
+std::optional<cv::Point> LeastCostShift(const std::vector<ObjectPixel>& pixels,
+                                        const Image& current,
+                                        const cv::Point& box_corner,
+                                        const cv::Rect& shifts, int step,
+                                        cv::Point skip, int64_t* below) {
+  std::optional<cv::Point> found;
+  for (int dy = shifts.y; dy < shifts.y + shifts.height; dy += step) {
+    for (int dx = shifts.x; dx < shifts.x + shifts.width; dx += step) {
+      const cv::Point shift(dx, dy);
+      if (shift == skip) continue;
+      const int64_t cost = CostAt(pixels, current, box_corner + shift, *below);
+      if (cost < *below) {
+        *below = cost;
+        found = shift;
+      }
+    }
+  }
+  return found;
+}
+
+// Where the object of `pixels` (its bounding `box` in the key) is in
+// `current`, as its shift from the key, searched within `search` of
+// `flow_shift`: the place of least colour difference, if it costs less than
+// `ratio` of the flow's place and `max_cost`; nothing otherwise.
+std::optional<cv::Point> FindObject(const std::vector<ObjectPixel>& pixels,
+                                    const cv::Rect& box, cv::Point flow_shift,
+                                    const Image& current,
+                                    const RelocationOptions& options) {
+  // Shifts that keep the whole box inside the region.
+  const cv::Rect fits(-box.x, -box.y, current.width - box.width + 1,
+                      current.height - box.height + 1);
+  const cv::Rect shifts =
+      cv::Rect(flow_shift.x - options.search, flow_shift.y - options.search,
+               2 * options.search + 1, 2 * options.search + 1) &
+      fits;
+  if (shifts.empty()) return std::nullopt;
+  const double channels_and_pixels = 3.0 * static_cast<double>(pixels.size());
+  constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
+  double bound = options.max_cost * channels_and_pixels;
+  if (fits.contains(flow_shift)) {
+    const int64_t at_flow =
+        CostAt(pixels, current, box.tl() + flow_shift, kUnbounded);
+    // The object is where the flow put it: most are, and searching for
+    // them would be most of the time spent here.
+    if (at_flow <= options.settled_cost * channels_and_pixels) {
+      return std::nullopt;
+    }
+    bound = std::min(bound, options.ratio * static_cast<double>(at_flow));
+  }
+  // A place must cost strictly less than `below` to be taken.
+  int64_t below = static_cast<int64_t>(std::ceil(bound));
+  // Every other place, then every place around the best of them: a
+  // quarter of the work of trying each place (which took 1.2 ms more per
+  // region on the generated clip, and scored 0.26 mIoU points more at
+  // threshold 90).
+  std::optional<cv::Point> found =
+      LeastCostShift(pixels, current, box.tl(), shifts, 2, flow_shift, &below);
+  if (found.has_value()) {
+    const cv::Rect around = cv::Rect(found->x - 2, found->y - 2, 5, 5) & shifts;
+    if (std::optional<cv::Point> near = LeastCostShift(
+            pixels, current, box.tl(), around, 1, flow_shift, &below)) {
+      found = near;
+    }
+  }
+  return found;
 }
 
 // Each pixel marked in `holes` takes the label (and confidence) of the
@@ -172,8 +246,6 @@ absl::Status RelocateThinObjects(const Image& key_image,
       }
     }
   }
-  const cv::Mat key = MatView(key_image);
-  const cv::Mat now = MatView(current);
   const cv::Rect image(0, 0, width, height);
   std::vector<std::optional<cv::Point>> moves(count);
   bool any_move = false;
@@ -187,7 +259,8 @@ absl::Status RelocateThinObjects(const Image& key_image,
                        stats.at<int>(id, cv::CC_STAT_WIDTH),
                        stats.at<int>(id, cv::CC_STAT_HEIGHT));
     const cv::Point flow_shift(MedianOf(shift_x[id]), MedianOf(shift_y[id]));
-    moves[id] = FindObject(key, components, id, box, flow_shift, now, options);
+    moves[id] = FindObject(PixelsOf(key_image, components, id, box), box,
+                           flow_shift, current, options);
     any_move = any_move || moves[id].has_value();
   }
   if (!any_move) return absl::OkStatus();

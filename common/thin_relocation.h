@@ -5,8 +5,9 @@
 // pole sits where the pole was, and the guided warp (common/guided_warp.h),
 // which looks only a few pixels around, cannot find it. Here each connected
 // object of the chosen classes in the key is searched for again in the
-// current region, by its colour (masked template matching) within `search`
-// pixels of where the flow put it. Where the best match costs less than
+// current region, by its colour (the sum of squared differences over the
+// object's pixels) within `search` pixels of where the flow put it, unless
+// its colours already match there. Where the best match costs less than
 // `ratio` of the flow's place, and less than `max_cost`, the object is
 // drawn at the match with its key labels and confidence, and the pixels it
 // left take the label of their nearest other pixel in the row. Translation
@@ -38,6 +39,9 @@ struct RelocationOptions {
   // Mean squared colour difference per channel above which a match is no
   // match (the object left the region or is hidden).
   double max_cost = 400;
+  // Mean squared colour difference per channel at or below which the
+  // object is taken to be where the flow put it, and not searched for.
+  double settled_cost = 64;
   int min_area = 6;  // smaller objects are noise, not worth a search
 };
 

@@ -149,6 +149,15 @@ TEST(ThinRelocationTest, RefusesBadSourcesSizesAndOptions) {
                                sources, options, {labels, confidence});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("search 0"), std::string::npos) << status;
+
+  options.search = 32;
+  options.settled_cost = -1;
+  status = RelocateThinObjects(key.image, key.labels, key.confidence,
+                               key.image, sources, options,
+                               {labels, confidence});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("settled cost -1"), std::string::npos)
+      << status;
   EXPECT_EQ(labels.pixels, key.labels.pixels);  // untouched on error
 }
 
