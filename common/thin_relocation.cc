@@ -131,7 +131,7 @@ std::optional<cv::Point> LeastCostShift(const std::vector<ObjectPixel>& pixels,
 
 // Where the object of `pixels` (its bounding `box` in the key) is in
 // `current`, as its shift from the key, searched within `search` of
-// `flow_shift`: the place of least colour difference, if it costs less than
+// `flow_shift`: the least costly place found, if it costs less than
 // `ratio` of the flow's place and `max_cost`; nothing otherwise.
 std::optional<cv::Point> FindObject(const std::vector<ObjectPixel>& pixels,
                                     const cv::Rect& box, cv::Point flow_shift,
