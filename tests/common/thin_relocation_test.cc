@@ -152,9 +152,8 @@ TEST(ThinRelocationTest, RefusesBadSourcesSizesAndOptions) {
 
   options.search = 32;
   options.settled_cost = -1;
-  status = RelocateThinObjects(key.image, key.labels, key.confidence,
-                               key.image, sources, options,
-                               {labels, confidence});
+  status = RelocateThinObjects(key.image, key.labels, key.confidence, key.image,
+                               sources, options, {labels, confidence});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("settled cost -1"), std::string::npos)
       << status;
