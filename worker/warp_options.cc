@@ -67,7 +67,10 @@ absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(
         absl::EqualsIgnoreCase(value, "none")) {
       return warp;
     }
-    return card.status();
+    return absl::Status(
+        card.status().code(),
+        absl::StrFormat("--relocate_classes=%s needs the model's card: %s",
+                        relocate_classes, card.status().message()));
   }
   ASSIGN_OR_RETURN(warp.relocation.labels,
                    RelocatedClasses(relocate_classes, *card));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "common/guided_warp.h"
 
 namespace tessera {
@@ -67,6 +69,46 @@ TEST(ThinRelocationTest, MovesAPoleTheFlowLeftBehind) {
   ASSERT_TRUE(guided.ok()) << guided.status();
   EXPECT_EQ(guided->labels.pixels, current.labels.pixels);
   EXPECT_EQ(guided->confidence.pixels, current.confidence.pixels);
+}
+
+TEST(ThinRelocationTest, FindsAPoleAnyNumberOfPixelsAway) {
+  // The search tries every other place first: a pole an odd number of
+  // pixels away must still be found.
+  const Scene key = SceneWith(30);
+  for (const int to : {41, 44, 45, 13, 16}) {
+    const Scene current = SceneWith(to);
+    absl::StatusOr<GuidedWarp> guided =
+        WarpLabelsGuided(key.image, key.labels, key.confidence, current.image,
+                         kStill, Relocating({kPole}));
+    ASSERT_TRUE(guided.ok()) << guided.status();
+    EXPECT_EQ(guided->labels.pixels, current.labels.pixels) << "pole at " << to;
+  }
+}
+
+TEST(ThinRelocationTest, JudgesAnObjectOnTheRegionsEdgeByTheFlowToo) {
+  // A pole that fills the region's height: any vertical flow takes part of
+  // it out of the region, and the flow's place is then taken at the edge.
+  Scene key = SceneWith(30);
+  for (int y = 0; y < kHeight; ++y) {
+    for (int x = 30; x < 33; ++x) {
+      uint8_t* rgb = key.image.at(x, y);
+      rgb[0] = rgb[1] = 30;
+      rgb[2] = 40;
+      *key.labels.at(x, y) = kPole;
+      *key.confidence.at(x, y) = 200;
+    }
+  }
+  FlowField down = FlowField::Zero(kWidth, kHeight);
+  for (int i = 1; i < static_cast<int>(down.vectors.size()); i += 2) {
+    down.vectors[i] = -3;  // each pixel's key point lies 3 rows up
+  }
+  absl::StatusOr<GuidedWarp> plain = WarpLabelsGuided(
+      key.image, key.labels, key.confidence, key.image, down, {});
+  absl::StatusOr<GuidedWarp> relocated =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, down,
+                       Relocating({kPole}));
+  ASSERT_TRUE(plain.ok() && relocated.ok());
+  EXPECT_EQ(relocated->labels.pixels, plain->labels.pixels);
 }
 
 TEST(ThinRelocationTest, MovesOnlyTheChosenClasses) {
@@ -142,6 +184,8 @@ TEST(ThinRelocationTest, RefusesBadSourcesSizesAndOptions) {
   status = RelocateThinObjects(key.image, key.labels, key.confidence, key.image,
                                sources, options, {labels, confidence});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("with 4607 sources"), std::string::npos)
+      << status;
 
   sources.assign(kWidth * kHeight, 0);
   options.search = 0;
@@ -157,6 +201,13 @@ TEST(ThinRelocationTest, RefusesBadSourcesSizesAndOptions) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("settled cost -1"), std::string::npos)
       << status;
+
+  options.settled_cost = 64;
+  options.ratio = std::numeric_limits<double>::quiet_NaN();
+  status = RelocateThinObjects(key.image, key.labels, key.confidence, key.image,
+                               sources, options, {labels, confidence});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("ratio nan"), std::string::npos) << status;
   EXPECT_EQ(labels.pixels, key.labels.pixels);  // untouched on error
 }
 

@@ -47,8 +47,8 @@ TEST(RelocatedClassesTest, AnUnknownNameIsAnErrorListingTheClasses) {
 }
 
 TEST(WarpOptionsForTest, ARadiusOutOfRangeIsRefused) {
-  EXPECT_EQ(WarpOptionsFor(-1, "none", "").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WarpOptionsFor(-1, "none", "").status(),
+            absl::InvalidArgumentError("--warp_radius=-1: must be 0..16"));
   EXPECT_THAT(
       WarpOptionsFor(kMaxGuidedWarpRadius + 1, "none", "").status().message(),
       HasSubstr("--warp_radius"));
@@ -70,7 +70,11 @@ TEST(WarpOptionsForTest, WithoutACardOnlyNamedClassesAreAnError) {
   ASSERT_TRUE(automatic.ok()) << automatic.status();
   EXPECT_EQ(automatic->radius, 3);
   EXPECT_THAT(automatic->relocation.labels, IsEmpty());
-  EXPECT_FALSE(WarpOptionsFor(3, "Pole", missing).ok());
+  absl::StatusOr<GuidedWarpOptions> named = WarpOptionsFor(3, "Pole", missing);
+  EXPECT_FALSE(named.ok());
+  EXPECT_THAT(named.status().message(),
+              HasSubstr("--relocate_classes=Pole needs the model's card"));
+  EXPECT_THAT(named.status().message(), HasSubstr(missing));
 }
 
 }  // namespace
