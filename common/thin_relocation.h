@@ -12,7 +12,7 @@
 // drawn at the match with its key labels and confidence, and the pixels it
 // left take the label of their nearest other pixel in the row. Translation
 // only. On generated clips this raised pole IoU from 22 to 57 % at key age 4
-// (BENCHMARKS.md, "Where the warp loses"), and mIoU by 1.2-1.4 points at
+// (BENCHMARKS.md, "Where the warp loses"), and mIoU by 1.6-1.9 points at
 // the default threshold ("Poles relocated in the worker"); signs, which
 // move with their pole but look like what is around them, lost IoU the
 // same way, so the classes to move are a choice (--relocate_classes).
