@@ -254,7 +254,6 @@ absl::Status RelocateThinObjects(const Image& key_image,
       }
     }
   }
-  const cv::Rect image(0, 0, width, height);
   std::vector<std::optional<cv::Point>> moves(count);
   bool any_move = false;
   for (int id = 1; id < count; ++id) {
@@ -283,8 +282,9 @@ absl::Status RelocateThinObjects(const Image& key_image,
     for (int x = 0; x < width; ++x, ++i) {
       const std::optional<cv::Point>& move = moves[component_of[i]];
       if (!move.has_value()) continue;
+      // Inside the region: FindObject only moves an object's whole box
+      // to places within it.
       const cv::Point to(x + move->x, y + move->y);
-      if (!image.contains(to)) continue;
       warped.labels.row(to.y)[to.x] = key_labels.row(y)[x];
       if (with_confidence) {
         warped.confidence.row(to.y)[to.x] = key_confidence.row(y)[x];
