@@ -77,8 +77,9 @@ struct RegionStat {
   double compute_ms = 0;
   double round_trip_ms = 0;  // dispatch to result, at the master
   int attempts = 0;
-  float score = -1;            // the decision network's, when asked
-  int key_age = 0;             // flow path: frames since the warped key
+  float score = -1;   // the decision network's, when asked
+  int key_age = 0;    // flow path: frames since the warped key
+  int warp_span = 0;  // flow path: frames since the frame it warped from
   int64_t key_bytes_sent = 0;  // key forwarded with the region's tasks
   RegionTimings timings;       // the worker's, step by step
 };

@@ -309,6 +309,11 @@ absl::Status MasterCore::CheckWarpLocked(WorkerId worker,
         "frames older)",
         frame.index, result.key_frame_index, dvs.max_key_age));
   }
+  if (result.warped_from_frame_index > frame.index) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("frame %d warped from the labels of a later frame, %d",
+                        frame.index, result.warped_from_frame_index));
+  }
   return absl::OkStatus();
 }
 
@@ -322,6 +327,10 @@ void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
     ++counters_.regions_warped;
     // CheckWarpLocked bounded it by max_key_age.
     stat.key_age = static_cast<int>(frame.index - result.key_frame_index);
+    // A worker that does not say (an older one) warped from the key.
+    stat.warp_span = static_cast<int>(
+        frame.index -
+        std::max(result.key_frame_index, result.warped_from_frame_index));
   } else {
     ++counters_.regions_segmented;
   }

@@ -104,6 +104,8 @@ struct RegionResultIn {
   RegionPath path = RegionPath::kSegmentation;
   float score = -1;              // decision network score, -1: none
   uint64_t key_frame_index = 0;  // flow path: the key it warped
+  // Flow path: the frame it warped from, key_frame_index..the frame's own.
+  uint64_t warped_from_frame_index = 0;
   RegionTimings timings;
   // The labels and confidence as they travelled, kept as the region's new
   // key when it was segmented (forwarded later without re-encoding).

@@ -253,6 +253,7 @@ absl::StatusOr<RegionResultIn> ResultFromProto(const v1::RegionResult& result,
                                            : RegionPath::kSegmentation;
   in.score = result.score();
   in.key_frame_index = result.key_frame_index();
+  in.warped_from_frame_index = result.warped_from_frame_index();
   in.timings = FromProto(result.timings());
   return in;
 }
@@ -293,6 +294,7 @@ absl::StatusOr<v1::StreamResponse> OutcomeToProto(const FrameOutcome& outcome,
         out->set_round_trip_ms(static_cast<float>(region.round_trip_ms));
         out->set_score(region.score);
         out->set_key_age(region.key_age);
+        out->set_warp_span(region.warp_span);
         out->set_key_bytes_sent(region.key_bytes_sent);
         *out->mutable_timings() = ToProto(region.timings);
       }

@@ -253,6 +253,44 @@ TEST(KeyProtocolCheckTest, RefusesWarpsTheTaskDidNotAllow) {
               ::testing::HasSubstr("did not allow"));
 }
 
+// A carried warp names the frame it warped from: never a later frame than
+// its own, and the frame's statistics show how far the warp reached.
+TEST(KeyProtocolCheckTest, ACarriedWarpReportsItsSpan) {
+  MasterCore core({});
+  auto link = std::make_shared<FakeWorker>();
+  WorkerHelloInfo hello{"w", "cpu", "fake", 5, 10, 8};
+  hello.flow_path = true;
+  const WorkerId worker = *core.AddWorker(hello, link);
+  auto client = std::make_shared<FakeClient>();
+  StreamSettings settings;
+  settings.name = "carried";
+  settings.grid = {1, 1, 0};
+  settings.dvs.max_key_age = 3;
+  StreamHandle stream = *core.OpenStream(settings, client);
+  ASSERT_TRUE(core.SubmitFrame(stream.id, 10, Image::Create(8, 8, 3)).ok());
+  for (uint64_t from : {uint64_t{11}, uint64_t{9}}) {
+    ASSERT_FALSE(link->inbox.empty());
+    RegionResultIn result;
+    result.task = link->inbox.back().task;
+    result.labels = LabelMap::Create(8, 8, 1);
+    result.path = RegionPath::kFlow;
+    result.key_frame_index = 8;
+    result.warped_from_frame_index = from;
+    const absl::Status status = core.OnRegionResult(worker, std::move(result));
+    if (from == 11) {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(std::string(status.message()),
+                  ::testing::HasSubstr("labels of a later frame, 11"));
+    } else {
+      EXPECT_TRUE(status.ok()) << status;
+    }
+  }
+  ASSERT_EQ(client->outcomes.size(), 1u);
+  ASSERT_EQ(client->outcomes[0].stats.regions.size(), 1u);
+  EXPECT_EQ(client->outcomes[0].stats.regions[0].key_age, 2);
+  EXPECT_EQ(client->outcomes[0].stats.regions[0].warp_span, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, KeyProtocolTest, ::testing::Range(1u, 11u));
 
 }  // namespace
