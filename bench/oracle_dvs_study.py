@@ -15,9 +15,14 @@ per-region times of `seg_ms` and `flow_ms` give. If even the oracle
 cannot reach 3x at a 2-point loss, no decision network can: the warp is
 what has to improve.
 
+With --carried, each warp starts from the region's labels of the frame
+before (warped or segmented), as a worker with --carry_warps does, instead
+of from the key.
+
   build/tools/tessera-synth --out=/tmp/clip --frames=60 --width=480 \\
     --height=360 --seed=600 --scene_cut_every=60
-  /usr/bin/python3 bench/oracle_dvs_study.py /tmp/clip [seg_ms] [flow_ms]
+  /usr/bin/python3 bench/oracle_dvs_study.py [--carried] /tmp/clip \\
+    [seg_ms] [flow_ms]
 
 Needs Debian's python3-torch, python3-opencv and python3-numpy.
 """
@@ -76,31 +81,39 @@ def class_agreement(warped, segmented):
     return 100 * np.mean(ious)
 
 
-def replay(images, truths, labels, threshold, flow, agreement):
+def replay(images, truths, labels, threshold, flow, agreement, carried):
     confusion = np.zeros((CLASSES, CLASSES), np.int64)
     warped_count = total = 0
     for outer, inner in regions(*labels[0].shape):
         key = 0
+        source = None  # the frame warps start from, and its region labels
         for t in range(len(images)):
             out = labels[t][outer][inner]
             w = None
             if 0 < t - key <= MAX_KEY_AGE:
-                w = warp(flow, images[key][outer], labels[key][outer],
-                         images[t][outer])[inner]
+                whole = warp(flow, images[source[0]][outer], source[1],
+                             images[t][outer])
+                w = whole[inner]
             if w is not None and agreement(w, out) >= threshold:
                 out = w
                 warped_count += 1
+                if carried:
+                    source = (t, whole)
             else:
                 key = t
+                source = (t, labels[t][outer])
             total += 1
             add(confusion, out, truths[t][outer][inner])
     return warped_count / total, miou(confusion)
 
 
 def main():
-    clip = sys.argv[1]
-    seg_ms = float(sys.argv[2]) if len(sys.argv) > 2 else 25.0
-    flow_ms = float(sys.argv[3]) if len(sys.argv) > 3 else 4.0
+    args = sys.argv[1:]
+    carried = "--carried" in args
+    args = [a for a in args if a != "--carried"]
+    clip = args[0]
+    seg_ms = float(args[1]) if len(args) > 1 else 25.0
+    flow_ms = float(args[2]) if len(args) > 2 else 4.0
     images, truths, labels = load_clip(clip, "models/synth.pt", limit=60)
     flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     everything = np.zeros((CLASSES, CLASSES), np.int64)
@@ -113,7 +126,7 @@ def main():
             ("class", class_agreement, CLASS_THRESHOLDS)):
         for threshold in thresholds:
             share, score = replay(images, truths, labels, threshold, flow,
-                                  agreement)
+                                  agreement, carried)
             speedup = seg_ms / ((1 - share) * seg_ms + share * flow_ms)
             print("%s oracle at %d: %4.1f %% warped, %.2f mIoU (loss %.2f), "
                   "%.1fx" % (name, threshold, 100 * share, score,

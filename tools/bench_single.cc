@@ -60,7 +60,8 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
   if (!flow.ok()) return flow.status();
   engine.flow = *std::move(flow);
   engine.flow_path = std::make_unique<worker::FlowPath>(
-      *engine.flow, *engine.dn, engine.pacer.get());
+      *engine.flow, *engine.dn, engine.pacer.get(), GuidedWarpOptions{},
+      engine.dn->spec().carried_warps());
   return engine;
 }
 

@@ -88,10 +88,15 @@ class SynthClip final : public Clip {
   std::string name_;
 };
 
-// One frame's regions with the segmentation path's answer for each.
+// One frame's regions with the segmentation path's answer for each, and,
+// for carried warps, each region's labels warped on from them to the newest
+// frame so far.
 struct SegmentedFrame {
   std::vector<Image> regions;
   std::vector<worker::Segmentation> labels;
+  std::vector<worker::Segmentation> carried;
+  std::vector<Image> carried_regions;
+  std::vector<worker::WarpChain> chains;
 };
 
 double PixelAgreement(const LabelMap& a, const LabelMap& b) {
@@ -188,32 +193,53 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
                        segmenter.Segment(current.regions.back(), true));
       current.labels.push_back(std::move(seg));
     }
+    if (options.carried_warps) {
+      current.carried = current.labels;
+      current.carried_regions = current.regions;
+      current.chains.assign(current.regions.size(), {});
+    }
     window.push_back(std::move(current));
     if (static_cast<int>(window.size()) > options.max_gap + 1) {
       window.pop_front();
     }
-    if (t % std::max(1, options.frame_step) != 0) continue;
+    const bool sampled = t % std::max(1, options.frame_step) == 0;
+    // Carried warps follow every frame, sampled or not.
+    if (!sampled && !options.carried_warps) continue;
     const SegmentedFrame& now = window.back();
     for (int gap = 0; gap < static_cast<int>(window.size()); ++gap) {
-      const SegmentedFrame& key = window[window.size() - 1 - gap];
+      SegmentedFrame& key = window[window.size() - 1 - gap];
+      const bool carried = options.carried_warps && gap > 0;
+      const std::vector<Image>& from_regions =
+          carried ? key.carried_regions : key.regions;
+      const std::vector<worker::Segmentation>& from =
+          carried ? key.carried : key.labels;
       for (size_t r = 0; r < now.regions.size(); ++r) {
-        if (key.regions[r].size() != now.regions[r].size()) continue;
+        if (from_regions[r].size() != now.regions[r].size()) continue;
         ASSIGN_OR_RETURN(FlowField field,
-                         flow.Compute(now.regions[r], key.regions[r]));
-        ASSIGN_OR_RETURN(worker::DecisionFeatures features,
-                         worker::ComputeDecisionFeatures(
-                             now.regions[r], key.regions[r],
-                             key.labels[r].confidence, field, gap));
+                         flow.Compute(now.regions[r], from_regions[r]));
+        ASSIGN_OR_RETURN(
+            worker::DecisionFeatures features,
+            worker::ComputeDecisionFeatures(
+                now.regions[r], from_regions[r], from[r].confidence, field, gap,
+                carried ? key.chains[r] : worker::WarpChain{}));
         ASSIGN_OR_RETURN(GuidedWarp warped,
-                         WarpLabelsGuided(key.regions[r], key.labels[r].labels,
-                                          key.labels[r].confidence,
-                                          now.regions[r], field, options.warp));
-        DnSample sample;
-        sample.features = features.values;
-        sample.agreement = static_cast<float>(
-            AgreementOf(options.target, warped.labels, now.labels[r].labels));
-        sample.gap = gap;
-        samples.push_back(sample);
+                         WarpLabelsGuided(from_regions[r], from[r].labels,
+                                          from[r].confidence, now.regions[r],
+                                          field, options.warp));
+        if (sampled) {
+          DnSample sample;
+          sample.features = features.values;
+          sample.agreement = static_cast<float>(
+              AgreementOf(options.target, warped.labels, now.labels[r].labels));
+          sample.gap = gap;
+          samples.push_back(sample);
+        }
+        if (carried) {
+          key.carried_regions[r] = now.regions[r];
+          key.carried[r] = {std::move(warped.labels),
+                            std::move(warped.confidence)};
+          key.chains[r] = worker::ChainOf(features);
+        }
       }
     }
   }

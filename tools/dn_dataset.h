@@ -2,7 +2,9 @@
 // both paths on real (or generated) video, with the key 0..max_gap frames
 // before the current frame, and record per region the flow-path features and
 // the target: the percentage of pixels where the warped key labels agree
-// with the segmentation path's labels for the current region.
+// with the segmentation path's labels for the current region. With carried
+// warps each key's labels are warped on frame by frame, as a worker that
+// carries its warps does, and each sample is the warp from the frame before.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<Clip> clip, OpenClip("synth:7", opts));
 //   ASSIGN_OR_RETURN(std::vector<DnSample> samples,
@@ -75,10 +77,11 @@ double AgreementOf(DnTarget target, const LabelMap& warped,
 
 struct DnDatasetOptions {
   DnTarget target = DnTarget::kPixels;
-  GridSpec grid{2, 2, 64};  // the deployment's regions
-  int max_gap = 12;         // keys 0..max_gap frames back
-  int frame_step = 1;       // use every k-th frame as a current frame
-  GuidedWarpOptions warp;   // the flow path's warp, as the workers run it
+  GridSpec grid{2, 2, 64};     // the deployment's regions
+  int max_gap = 12;            // keys 0..max_gap frames back
+  int frame_step = 1;          // use every k-th frame as a current frame
+  GuidedWarpOptions warp;      // the flow path's warp, as the workers run it
+  bool carried_warps = false;  // the workers' --carry_warps
 };
 
 absl::StatusOr<std::vector<DnSample>> BuildDnSamples(

@@ -41,6 +41,7 @@ absl::Status WriteDnSamplesCsv(const std::string& path,
   std::ofstream csv(path);
   csv << OriginLine("segmentation_model", sets.origin.segmentation_model)
       << OriginLine("flow", sets.origin.flow)
+      << OriginLine("warps", sets.origin.carried_warps ? "carried" : "key")
       << OriginLine("collection", sets.origin.collection)
       << OriginLine("command", sets.origin.command);
   // Nine significant digits write every float exactly, so that a fit from
@@ -81,8 +82,16 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
         line.substr(kOriginPrefix.size()), absl::MaxSplits(": ", 1));
     if (kv.size() == 2) origin[kv[0]] = kv[1];
   }
-  sets.origin = {origin["segmentation_model"], origin["flow"],
-                 origin["collection"], origin["command"]};
+  sets.origin.segmentation_model = origin["segmentation_model"];
+  sets.origin.flow = origin["flow"];
+  sets.origin.collection = origin["collection"];
+  sets.origin.command = origin["command"];
+  const std::string& warps = origin["warps"];
+  if (!warps.empty() && warps != "key" && warps != "carried") {
+    return bad(
+        absl::StrFormat("\"# warps: %s\": expected key or carried", warps));
+  }
+  sets.origin.carried_warps = warps == "carried";
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(
         "the file does not say which segmentation_model and flow collected "

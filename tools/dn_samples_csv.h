@@ -1,9 +1,9 @@
 // Decision network samples as CSV, so that one collection (which runs the
 // segmentation network on every frame: minutes) serves many fits (seconds).
 // Above the header, "# key: value" lines say where the samples came from
-// (segmentation_model, flow, collection, command), so that a network fitted
-// to the file can say what it was trained for. Columns: set (train | val),
-// gap, agreement, then the features in the worker's order
+// (segmentation_model, flow, warps, collection, command), so that a network
+// fitted to the file can say what it was trained for. Columns: set (train |
+// val), gap, agreement, then the features in the worker's order
 // (worker/decision_features.h), under a header naming them.
 //
 //   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", sets));
@@ -23,8 +23,11 @@ namespace tessera::tools {
 struct DnSampleOrigin {
   std::string segmentation_model;  // the model card's name
   std::string flow;                // the flow backend's name
-  std::string collection;          // key gaps, grid, target, warp radius
-  std::string command;             // the command line that collected them
+  // What the samples' warps started from: the key ("key", the paper; files
+  // without the line), or the newest frame warped from it ("carried").
+  bool carried_warps = false;
+  std::string collection;  // key gaps, grid, target, warp radius
+  std::string command;     // the command line that collected them
 };
 
 struct DnSampleSets {

@@ -58,6 +58,10 @@ ABSL_FLAG(std::string, relocate_classes, "auto",
           "the workers' --relocate_classes: classes whose objects the warp "
           "searches for again (auto: Pole, where the model has it | none | "
           "names)");
+ABSL_FLAG(bool, carry_warps, true,
+          "the workers' --carry_warps: warp each key's labels on frame by "
+          "frame (true) or every frame from the key itself (false, the "
+          "paper); the network records which it learned");
 ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");
 ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
@@ -177,6 +181,7 @@ int Run(const std::string& command_line) {
       worker::ModelCardPathFor(model));
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   options.warp = *std::move(warp);
+  options.carried_warps = absl::GetFlag(FLAGS_carry_warps);
   absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
   if (!target.ok()) return Fail(std::string(target.status().message()));
   options.target = *target;
@@ -206,22 +211,23 @@ int Run(const std::string& command_line) {
     absl::StatusOr<std::vector<DnSample>> val = Collect(
         absl::GetFlag(FLAGS_val), **segmenter, **flow, clip_options, options);
     if (!val.ok()) return Fail(std::string(val.status().message()));
-    samples.origin = {
-        (*segmenter)->model_name(), (*flow)->name(),
-        absl::StrFormat(
-            "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
-            "%s, target %s, warp radius %d, relocated classes %s",
-            absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
-            absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
-            options.frame_step, options.grid.ToString(),
-            DnTargetName(options.target), options.warp.radius,
-            options.warp.relocation.labels.empty()
-                ? std::string("none")
-                : absl::StrJoin(options.warp.relocation.labels, ",",
-                                [](std::string* out, uint8_t id) {
-                                  absl::StrAppend(out, static_cast<int>(id));
-                                })),
-        command_line};
+    samples.origin.segmentation_model = (*segmenter)->model_name();
+    samples.origin.flow = (*flow)->name();
+    samples.origin.carried_warps = options.carried_warps;
+    samples.origin.collection = absl::StrFormat(
+        "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
+        "%s, target %s, warp radius %d, relocated classes %s",
+        absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
+        absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
+        options.frame_step, options.grid.ToString(),
+        DnTargetName(options.target), options.warp.radius,
+        options.warp.relocation.labels.empty()
+            ? std::string("none")
+            : absl::StrJoin(options.warp.relocation.labels, ",",
+                            [](std::string* out, uint8_t id) {
+                              absl::StrAppend(out, static_cast<int>(id));
+                            }));
+    samples.origin.command = command_line;
     samples.train = *std::move(train);
     samples.val = *std::move(val);
   }
@@ -251,11 +257,14 @@ int Run(const std::string& command_line) {
           : std::string("the mean agreement");
   fit->spec.set_description(absl::StrFormat(
       "DVSNet decision network for %s: %d train / %d held-out region "
-      "samples, %s; score: %s",
+      "samples, %s, warps %s; score: %s",
       samples.origin.segmentation_model, samples.train.size(),
-      samples.val.size(), samples.origin.collection, score));
+      samples.val.size(), samples.origin.collection,
+      samples.origin.carried_warps ? "carried frame to frame" : "from the key",
+      score));
   fit->spec.set_segmentation_model(samples.origin.segmentation_model);
   fit->spec.set_flow(samples.origin.flow);
+  fit->spec.set_carried_warps(samples.origin.carried_warps);
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()
                              ? command_line

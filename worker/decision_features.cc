@@ -55,13 +55,18 @@ const std::array<std::string, kDecisionFeatureCount>& DecisionFeatureNames() {
       // Fraction of pixels whose source lies outside the key region.
       "outside_fraction",
       // Mean warped key confidence (0..1), and the fraction below 0.5.
-      "key_confidence", "low_confidence_fraction"};
+      "key_confidence", "low_confidence_fraction",
+      // flow_mean, photo_error, photo_error_fraction and outside_fraction
+      // summed over every warp from the key to the current region (the
+      // same as the single ones when warping from the key itself).
+      "chain_flow", "chain_photo_error", "chain_photo_error_fraction",
+      "chain_outside_fraction"};
   return names;
 }
 
 absl::StatusOr<DecisionFeatures> ComputeDecisionFeatures(
     const Image& current, const Image& key_image, const Image& key_confidence,
-    const FlowField& flow, int key_age) {
+    const FlowField& flow, int key_age, const WarpChain& before) {
   if (current.size() != key_image.size() || current.size() != flow.size() ||
       current.channels != 3 || key_image.channels != 3 || current.empty() ||
       (!key_confidence.empty() && key_confidence.size() != current.size())) {
@@ -124,7 +129,16 @@ absl::StatusOr<DecisionFeatures> ComputeDecisionFeatures(
   v[7] = key_confidence.empty() ? 1.0f
                                 : static_cast<float>(confidence / n / 255.0);
   v[8] = key_confidence.empty() ? 0.0f : static_cast<float>(low_confidence / n);
+  v[9] = before.flow + v[1];
+  v[10] = before.photo_error + v[4];
+  v[11] = before.photo_error_fraction + v[5];
+  v[12] = before.outside_fraction + v[6];
   return features;
+}
+
+WarpChain ChainOf(const DecisionFeatures& features) {
+  const auto& v = features.values;
+  return {v[9], v[10], v[11], v[12]};
 }
 
 }  // namespace tessera::worker

@@ -37,7 +37,7 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
   }
   const double real_flow_ms = ms_since(flow_start);
   absl::StatusOr<DecisionFeatures> features = ComputeDecisionFeatures(
-      current, key.image, key.confidence, estimate.flow, key_age);
+      current, key.image, key.confidence, estimate.flow, key_age, key.chain);
   if (!features.ok()) return features.status();
   estimate.features = *features;
   estimate.score = network_.Score(estimate.features);

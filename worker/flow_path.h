@@ -1,7 +1,9 @@
 // DVSNet's flow path for one region: optical flow from the current region
 // to its key, the decision network's score for warping, and the warp of the
 // key's labels and confidence itself. Estimate is the cheap question ("would
-// warping be good enough?"); Warp is only run when the answer is yes.
+// warping be good enough?"); Warp is only run when the answer is yes. The
+// "key" may also be a carried frame (worker/local_key_buffer.h) when the
+// path carries its warps.
 //
 //   FlowPath path(*flow, *decision_network);
 //   ASSIGN_OR_RETURN(FlowEstimate e, path.Estimate(region, *key, age));
@@ -39,10 +41,18 @@ class FlowPath {
  public:
   // With a `pacer`, the flow, the decision and the warp take at least the
   // emulated device's time for each (worker/device_profile.h). The warp
-  // looks pixels up again as `warp` says (common/guided_warp.h).
+  // looks pixels up again as `warp` says (common/guided_warp.h). With
+  // `carry_warps`, a region is warped from the newest frame warped from its
+  // key where there is one (the decision network must have learned so:
+  // v1::DecisionNetwork::carried_warps).
   FlowPath(OpticalFlow& flow, const DecisionNetwork& network,
-           DevicePacer* pacer = nullptr, GuidedWarpOptions warp = {})
-      : flow_(flow), network_(network), pacer_(pacer), warp_(warp) {}
+           DevicePacer* pacer = nullptr, GuidedWarpOptions warp = {},
+           bool carry_warps = false)
+      : flow_(flow),
+        network_(network),
+        pacer_(pacer),
+        warp_(warp),
+        carry_warps_(carry_warps) {}
 
   // INVALID_ARGUMENT when the key is not the region's size.
   absl::StatusOr<FlowEstimate> Estimate(const Image& current,
@@ -53,12 +63,14 @@ class FlowPath {
 
   const DecisionNetwork& network() const { return network_; }
   OpticalFlow& flow() { return flow_; }
+  bool carries_warps() const { return carry_warps_; }
 
  private:
   OpticalFlow& flow_;
   const DecisionNetwork& network_;
   DevicePacer* pacer_;
   GuidedWarpOptions warp_;
+  bool carry_warps_;
 };
 
 }  // namespace tessera::worker

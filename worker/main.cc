@@ -100,6 +100,11 @@ ABSL_FLAG(std::string, relocate_classes, "auto",
           "moves them there (poles, which a fast flow loses): auto (Pole, "
           "where the model has that class) | none | class names, "
           "comma-separated");
+ABSL_FLAG(std::string, carry_warps, "auto",
+          "warp a region from the newest frame this worker warped from its "
+          "key, following one frame of motion instead of all since the "
+          "key: true | false (from the key itself, the paper) | auto (as "
+          "the decision network was trained)");
 ABSL_FLAG(std::string, flow_model, "",
           "TorchScript flow network for --flow=torchscript");
 ABSL_FLAG(std::string, dn, "",
@@ -321,6 +326,12 @@ int Run() {
   if (!only_if_faster.ok()) {
     return Fail(std::string(only_if_faster.status().message()));
   }
+  // Checked before any model loads; "auto" is settled by the network.
+  if (absl::StatusOr<bool> carry = ParseAutoBool(
+          "--carry_warps", absl::GetFlag(FLAGS_carry_warps), false);
+      !carry.ok()) {
+    return Fail(std::string(carry.status().message()));
+  }
   absl::StatusOr<std::unique_ptr<Segmenter>> segmenter =
       CreateSegmenter(segmenter_options);
   if (!segmenter.ok()) return Fail(std::string(segmenter.status().message()));
@@ -347,7 +358,19 @@ int Run() {
   }
   std::unique_ptr<FlowPath> flow_path;
   if (*flow && dn) {
-    flow_path = std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp);
+    const bool learned_carried = dn->spec().carried_warps();
+    const absl::StatusOr<bool> carry = ParseAutoBool(
+        "--carry_warps", absl::GetFlag(FLAGS_carry_warps), learned_carried);
+    if (*carry != learned_carried) {
+      TLOG(WARNING) << "decision network " << dn->spec().name()
+                    << " learned warps "
+                    << (learned_carried ? "carried frame to frame"
+                                        : "from the key")
+                    << "; its scores are not calibrated for --carry_warps="
+                    << (*carry ? "true" : "false");
+    }
+    flow_path =
+        std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp, *carry);
     if (!dn->spec().segmentation_model().empty() &&
         dn->spec().segmentation_model() != (*segmenter)->model_name()) {
       TLOG(WARNING) << "decision network " << dn->spec().name()

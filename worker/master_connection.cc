@@ -75,6 +75,7 @@ v1::WorkerMessage ResultMessage(const RegionResultOut& out) {
   result->set_path(out.flow_path ? v1::PATH_FLOW : v1::PATH_SEGMENTATION);
   result->set_score(out.score);
   result->set_key_frame_index(out.key_frame_index);
+  result->set_warped_from_frame_index(out.warped_from_frame_index);
   *result->mutable_timings() = ToProto(out.timings);
   v1::ImageData* labels = result->mutable_labels();
   labels->set_encoding(ToProto(out.label_encoding));
@@ -179,6 +180,8 @@ void MasterConnection::Count(const absl::StatusOr<RegionResultOut>& out,
     ++counters_.regions_failed;
   } else if (out->flow_path) {
     ++counters_.regions_warped;
+    counters_.regions_warped_carried +=
+        out->warped_from_frame_index != out->key_frame_index;
     counters_.flow_seconds += out->compute_ms / 1000;
   } else {
     ++counters_.regions_segmented;

@@ -194,8 +194,20 @@ absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
   if (age > static_cast<uint64_t>(std::max(0, task.policy.max_key_age))) {
     return attempt;
   }
+  // A carried path starts from the newest frame it warped from this key
+  // when that precedes this one (a requeued older frame warps from the key
+  // itself). The network still sees the key's age: the warp's errors add
+  // up from the key on.
+  std::shared_ptr<const KeyFrame> source = key;
+  if (flow_path_->carries_warps()) {
+    std::shared_ptr<const KeyFrame> carried =
+        keys_.FindCarried(task.stream, task.region);
+    if (carried != nullptr && carried->frame_index < task.frame_index) {
+      source = std::move(carried);
+    }
+  }
   absl::StatusOr<FlowEstimate> estimate =
-      flow_path_->Estimate(region, *key, static_cast<int>(age));
+      flow_path_->Estimate(region, *source, static_cast<int>(age));
   if (!estimate.ok()) return estimate.status();
   timings.flow_ms = estimate->flow_ms;
   timings.decision_ms = estimate->decision_ms;
@@ -204,17 +216,28 @@ absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
   attempt.score = estimate->score;
   if (estimate->score < task.policy.threshold) return attempt;
   const auto warp_start = std::chrono::steady_clock::now();
-  absl::StatusOr<WarpedKey> warped = flow_path_->Warp(region, *key, *estimate);
+  absl::StatusOr<WarpedKey> warped =
+      flow_path_->Warp(region, *source, *estimate);
   if (!warped.ok()) return warped.status();
   timings.flow_ms += MillisecondsSince(warp_start);
   RegionResultOut out;
   out.flow_path = true;
   out.score = estimate->score;
   out.key_frame_index = key->frame_index;
+  out.warped_from_frame_index = source->frame_index;
   if (absl::Status encoded = Encode(task, warped->labels, warped->confidence,
                                     task.want_confidence, out);
       !encoded.ok()) {
     return encoded;
+  }
+  if (flow_path_->carries_warps()) {
+    auto carried = std::make_shared<KeyFrame>();
+    carried->frame_index = task.frame_index;
+    carried->image = region;
+    carried->labels = std::move(warped->labels);
+    carried->confidence = std::move(warped->confidence);
+    carried->chain = ChainOf(estimate->features);
+    keys_.Carry(task.stream, task.region, key->frame_index, std::move(carried));
   }
   attempt.warped = std::move(out);
   return attempt;

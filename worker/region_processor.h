@@ -73,6 +73,9 @@ struct RegionResultOut {
   bool flow_path = false;        // warped from the key (else segmented)
   float score = -1;              // decision network score, -1 when not asked
   uint64_t key_frame_index = 0;  // flow path: the key's frame
+  // Flow path: the frame warped from, the key's or a later one the warp
+  // was carried to (FlowPath::carries_warps).
+  uint64_t warped_from_frame_index = 0;
 };
 
 class RegionProcessor {

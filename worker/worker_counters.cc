@@ -10,6 +10,10 @@ std::string WorkerPrometheusText(const WorkerCounters& c) {
                "Regions that took the segmentation path.", c.regions_segmented);
   AppendMetric(text, "tessera_worker_regions_warped_total", "counter",
                "Regions that took the flow path.", c.regions_warped);
+  AppendMetric(text, "tessera_worker_regions_warped_carried_total", "counter",
+               "Warped regions that started from a frame warped earlier "
+               "rather than from the key itself.",
+               c.regions_warped_carried);
   AppendMetric(text, "tessera_worker_regions_failed_total", "counter",
                "Regions answered with an error.", c.regions_failed);
   AppendMetric(text, "tessera_worker_segmentation_seconds_total", "counter",

@@ -23,6 +23,8 @@ struct PacingCounters {
 struct WorkerCounters {
   uint64_t regions_segmented = 0;
   uint64_t regions_warped = 0;
+  // Of those, warped from a later frame than the key (--carry_warps).
+  uint64_t regions_warped_carried = 0;
   uint64_t regions_failed = 0;      // answered with an error
   double segmentation_seconds = 0;  // compute time, summed per path
   double flow_seconds = 0;

@@ -26,8 +26,11 @@ DnSample Sample(int gap, float agreement, float first_feature) {
 
 DnSampleSets SomeSets() {
   DnSampleSets sets;
-  sets.origin = {"synth", "dis-ultrafast@1", "clips synth:1, keys 0..12",
-                 "tessera-train-dn --model=models/synth.pt"};
+  sets.origin.segmentation_model = "synth";
+  sets.origin.flow = "dis-ultrafast@1";
+  sets.origin.carried_warps = true;
+  sets.origin.collection = "clips synth:1, keys 0..12";
+  sets.origin.command = "tessera-train-dn --model=models/synth.pt";
   // Values that six significant digits would round.
   sets.train = {Sample(0, 97.1234567f, 0.123456789f),
                 Sample(7, 12.5f, -3.33333333f)};
@@ -56,6 +59,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   ExpectSame(read->val, sets.val);
   EXPECT_EQ(read->origin.segmentation_model, "synth");
   EXPECT_EQ(read->origin.flow, "dis-ultrafast@1");
+  EXPECT_TRUE(read->origin.carried_warps);
   EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
   EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
   std::filesystem::remove(path);
@@ -88,17 +92,18 @@ absl::Status ReadWithRow(const std::string& row) {
 }
 
 TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
-  // Four origin lines, the header, three samples: the new row is line 9.
-  const absl::Status agreement = ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9");
+  // Five origin lines, the header, three samples: the new row is line 10.
+  const absl::Status agreement =
+      ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9,10,11,12,13");
   EXPECT_EQ(agreement.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(agreement.message(), HasSubstr(":9: the gap or the agreement"));
-  EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9").message(),
+  EXPECT_THAT(agreement.message(), HasSubstr(":10: the gap or the agreement"));
+  EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("the gap or the agreement"));
-  EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9").message(),
+  EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("is not a finite number"));
   EXPECT_THAT(ReadWithRow("val,2,50,1,2,3").message(),
-              HasSubstr("6 cells, expected 12"));
-  EXPECT_THAT(ReadWithRow("test,2,50,1,2,3,4,5,6,7,8,9").message(),
+              HasSubstr("6 cells, expected 16"));
+  EXPECT_THAT(ReadWithRow("test,2,50,1,2,3,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("the set is \"test\""));
 }
 
@@ -122,6 +127,30 @@ TEST(DnSamplesCsvTest, AFileWithoutItsOriginOrWithOtherFeaturesIsRefused) {
   const absl::Status other = ReadDnSamplesCsv(path).status();
   EXPECT_EQ(other.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(other.message(), HasSubstr(path + ":3: the header"));
+  std::filesystem::remove(path);
+}
+
+// Files written before carried warps have no "# warps" line: their samples
+// warped from the key.
+TEST(DnSamplesCsvTest, TheWarpsLineIsOptionalButMustBeKnown) {
+  const std::string path = WriteTempFile("warps-", "", ".csv");
+  ASSERT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
+  std::string text;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      if (line != "# warps: carried") text += line + "\n";
+    }
+  }
+  std::ofstream(path, std::ios::trunc) << text;
+  absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_FALSE(old->origin.carried_warps);
+
+  std::ofstream(path, std::ios::trunc) << "# warps: sideways\n" << text;
+  const absl::Status unknown = ReadDnSamplesCsv(path).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.message(), HasSubstr("warps: sideways"));
   std::filesystem::remove(path);
 }
 

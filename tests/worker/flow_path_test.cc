@@ -104,6 +104,26 @@ TEST(LocalKeyBufferTest, EvictsTheLeastRecentlyUsedWhenFull) {
   EXPECT_EQ(keys.evictions(), 1u);
 }
 
+TEST(LocalKeyBufferTest, CarriesFramesOfTheHeldKeyOnly) {
+  LocalKeyBuffer keys(4);
+  EXPECT_FALSE(keys.Carry("s", 0, 5, KeyAt(6))) << "no key held";
+  ASSERT_TRUE(keys.Offer("s", 0, KeyAt(5)));
+  EXPECT_FALSE(keys.Carry("s", 0, 4, KeyAt(6))) << "from another key";
+  EXPECT_FALSE(keys.Carry("s", 0, 5, KeyAt(5))) << "not after the key";
+  EXPECT_TRUE(keys.Carry("s", 0, 5, KeyAt(7)));
+  EXPECT_FALSE(keys.Carry("s", 0, 5, KeyAt(6))) << "older than the carried";
+  EXPECT_EQ(keys.FindCarried("s", 0)->frame_index, 7u);
+  EXPECT_EQ(keys.FindCarried("s", 1), nullptr);
+
+  // The same key forwarded again keeps what was carried from it; a newer
+  // key drops it.
+  ASSERT_TRUE(keys.Offer("s", 0, KeyAt(5)));
+  EXPECT_EQ(keys.FindCarried("s", 0)->frame_index, 7u);
+  ASSERT_TRUE(keys.Offer("s", 0, KeyAt(9)));
+  EXPECT_EQ(keys.FindCarried("s", 0), nullptr);
+  EXPECT_EQ(keys.Find("s", 0)->frame_index, 9u);
+}
+
 // A textured region and the same region shifted right by `shift` pixels.
 Image Texture(int width, int height, int shift) {
   Image image = Image::Create(width, height, 3);
@@ -117,6 +137,38 @@ Image Texture(int width, int height, int shift) {
     }
   }
   return image;
+}
+
+// A carried warp's chain features add this warp's statistics to those of
+// the warps before it; from the key they equal this warp's own.
+TEST(DecisionFeaturesTest, ChainFeaturesAddUpTheWarpsFromTheKey) {
+  const Image key = Texture(64, 48, 0);
+  const Image current = Texture(64, 48, 3);
+  FlowField flow = FlowField::Zero(64, 48);
+  for (int y = 0; y < 48; ++y) {
+    for (int x = 0; x < 64; ++x) flow.dx(x, y) = -3;  // exact
+  }
+  absl::StatusOr<DecisionFeatures> alone =
+      ComputeDecisionFeatures(current, key, {}, flow, 1);
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  const auto& a = alone->values;
+  EXPECT_FLOAT_EQ(a[1], 3) << "flow_mean";
+  EXPECT_GT(a[6], 0) << "the left columns come from outside the key";
+  const WarpChain first = ChainOf(*alone);
+  EXPECT_EQ(first.flow, a[1]);
+  EXPECT_EQ(first.photo_error, a[4]);
+  EXPECT_EQ(first.photo_error_fraction, a[5]);
+  EXPECT_EQ(first.outside_fraction, a[6]);
+
+  absl::StatusOr<DecisionFeatures> second =
+      ComputeDecisionFeatures(current, key, {}, flow, 2, first);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const WarpChain both = ChainOf(*second);
+  EXPECT_FLOAT_EQ(both.flow, 2 * a[1]);
+  EXPECT_FLOAT_EQ(both.photo_error, 2 * a[4]);
+  EXPECT_FLOAT_EQ(both.photo_error_fraction, 2 * a[5]);
+  EXPECT_FLOAT_EQ(both.outside_fraction, 2 * a[6]);
+  EXPECT_EQ(second->values[0], 2) << "key_age";
 }
 
 class FlowPathProcessorTest : public ::testing::Test {
@@ -266,6 +318,45 @@ TEST_F(FlowPathProcessorTest, ABatchGivesEachTaskItsOwnResult) {
     warped += alone->flow_path;
   }
   EXPECT_EQ(warped, 12) << "frames 1-3 and 5-7 of both regions";
+}
+
+// A path that carries its warps starts each from the frame it warped
+// last; one that does not, from the key.
+TEST_F(FlowPathProcessorTest, ACarryingPathWarpsFromItsLastWarpedFrame) {
+  for (const bool carry : {false, true}) {
+    SCOPED_TRACE(carry ? "carried" : "from the key");
+    FlowPath path(*flow_, *dn_, nullptr, {}, carry);
+    RegionProcessor processor(*segmenter_, {}, &path);
+    ASSERT_TRUE(Run(processor, 0, Texture(96, 64, 0), kAnyScore).ok());
+    for (uint64_t frame = 1; frame <= 3; ++frame) {
+      absl::StatusOr<RegionResultOut> out =
+          Run(processor, frame, Texture(96, 64, static_cast<int>(frame)),
+              kAnyScore);
+      ASSERT_TRUE(out.ok()) << out.status();
+      ASSERT_TRUE(out->flow_path);
+      EXPECT_EQ(out->key_frame_index, 0u);
+      EXPECT_EQ(out->warped_from_frame_index, carry ? frame - 1 : 0u);
+    }
+    std::shared_ptr<const KeyFrame> carried =
+        processor.keys().FindCarried("cam", 1);
+    if (!carry) {
+      EXPECT_EQ(carried, nullptr);
+      continue;
+    }
+    ASSERT_NE(carried, nullptr);
+    EXPECT_EQ(carried->frame_index, 3u);
+    const Image last = Texture(96, 64, 3);
+    EXPECT_EQ(carried->image.pixels, last.pixels) << "the region warped to";
+    EXPECT_EQ(carried->labels.size(), last.size());
+    EXPECT_GT(carried->chain.flow, 0) << "three warps of moving texture";
+
+    // A requeued frame older than the carried one warps from the key.
+    absl::StatusOr<RegionResultOut> requeued =
+        Run(processor, 2, Texture(96, 64, 2), kAnyScore);
+    ASSERT_TRUE(requeued.ok()) << requeued.status();
+    EXPECT_EQ(requeued->warped_from_frame_index, 0u);
+    EXPECT_EQ(processor.keys().FindCarried("cam", 1)->frame_index, 3u);
+  }
 }
 
 TEST_F(FlowPathProcessorTest, NeverWarpsAnOlderFrameFromANewerKey) {
