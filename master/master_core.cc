@@ -9,6 +9,16 @@
 #include "master/master_core_state.h"
 
 namespace tessera::master {
+namespace {
+
+// Whether a flow-path result warped the key itself rather than a frame
+// carried on from it. 0 is also what a worker too old to say sends.
+bool WarpedFromKey(const RegionResultIn& result) {
+  return result.warped_from_frame_index == 0 ||
+         result.warped_from_frame_index == result.key_frame_index;
+}
+
+}  // namespace
 
 MasterCore::MasterCore(MasterOptions options)
     : options_(std::move(options)),
@@ -309,10 +319,14 @@ absl::Status MasterCore::CheckWarpLocked(WorkerId worker,
         "frames older)",
         frame.index, result.key_frame_index, dvs.max_key_age));
   }
-  if (result.warped_from_frame_index > frame.index) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("frame %d warped from the labels of a later frame, %d",
-                        frame.index, result.warped_from_frame_index));
+  // A carried warp starts after the key and before the frame itself.
+  const uint64_t from = result.warped_from_frame_index;
+  if (!WarpedFromKey(result) &&
+      (from < result.key_frame_index || from >= frame.index)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "frame %d warped from frame %d, neither its key (frame %d) nor a "
+        "frame between the two",
+        frame.index, from, result.key_frame_index));
   }
   return absl::OkStatus();
 }
@@ -327,10 +341,9 @@ void MasterCore::RecordDvsResultLocked(WorkerId worker, const JobKey& job,
     ++counters_.regions_warped;
     // CheckWarpLocked bounded it by max_key_age.
     stat.key_age = static_cast<int>(frame.index - result.key_frame_index);
-    // A worker that does not say (an older one) warped from the key.
     stat.warp_span = static_cast<int>(
-        frame.index -
-        std::max(result.key_frame_index, result.warped_from_frame_index));
+        frame.index - (WarpedFromKey(result) ? result.key_frame_index
+                                             : result.warped_from_frame_index));
   } else {
     ++counters_.regions_segmented;
   }

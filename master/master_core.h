@@ -104,7 +104,9 @@ struct RegionResultIn {
   RegionPath path = RegionPath::kSegmentation;
   float score = -1;              // decision network score, -1: none
   uint64_t key_frame_index = 0;  // flow path: the key it warped
-  // Flow path: the frame it warped from, key_frame_index..the frame's own.
+  // Flow path: the frame it warped from: the key's, or a frame after the key
+  // and before this one that the worker had warped (a carried warp); 0 from
+  // a worker too old to say.
   uint64_t warped_from_frame_index = 0;
   RegionTimings timings;
   // The labels and confidence as they travelled, kept as the region's new

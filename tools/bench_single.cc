@@ -15,9 +15,11 @@
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
 #include "worker/flow_path.h"
+#include "worker/model_card.h"
 #include "worker/optical_flow.h"
 #include "worker/region_processor.h"
 #include "worker/segmenter.h"
+#include "worker/warp_options.h"
 
 namespace tessera::bench {
 namespace {
@@ -59,8 +61,12 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
       worker::CreateOpticalFlow({});
   if (!flow.ok()) return flow.status();
   engine.flow = *std::move(flow);
+  // The worker's default warp, which the shipped networks learned.
+  absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
+      3, "auto", worker::ModelCardPathFor(options.model));
+  if (!warp.ok()) return warp.status();
   engine.flow_path = std::make_unique<worker::FlowPath>(
-      *engine.flow, *engine.dn, engine.pacer.get(), GuidedWarpOptions{},
+      *engine.flow, *engine.dn, engine.pacer.get(), *warp,
       engine.dn->spec().carried_warps());
   return engine;
 }

@@ -206,7 +206,8 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
     // Carried warps follow every frame, sampled or not.
     if (!sampled && !options.carried_warps) continue;
     const SegmentedFrame& now = window.back();
-    for (int gap = 0; gap < static_cast<int>(window.size()); ++gap) {
+    for (int gap = sampled ? 0 : 1; gap < static_cast<int>(window.size());
+         ++gap) {
       SegmentedFrame& key = window[window.size() - 1 - gap];
       const bool carried = options.carried_warps && gap > 0;
       const std::vector<Image>& from_regions =

@@ -23,8 +23,9 @@ namespace tessera::tools {
 struct DnSampleOrigin {
   std::string segmentation_model;  // the model card's name
   std::string flow;                // the flow backend's name
-  // What the samples' warps started from: the key ("key", the paper; files
-  // without the line), or the newest frame warped from it ("carried").
+  // What the samples' warps started from: the key ("key", the paper), or
+  // the newest frame warped from it ("carried"). A file without the line is
+  // read as "key".
   bool carried_warps = false;
   std::string collection;  // key gaps, grid, target, warp radius
   std::string command;     // the command line that collected them

@@ -61,7 +61,8 @@ ABSL_FLAG(std::string, relocate_classes, "auto",
 ABSL_FLAG(bool, carry_warps, true,
           "the workers' --carry_warps: warp each key's labels on frame by "
           "frame (true) or every frame from the key itself (false, the "
-          "paper); the network records which it learned");
+          "paper); the network records which it learned, and with "
+          "--samples_from it must match the file's");
 ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");
 ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
@@ -197,6 +198,14 @@ int Run(const std::string& command_line) {
       return Fail(absl::StrFormat(
           "%s was collected with model %s, not %s (--model)", samples_from,
           samples.origin.segmentation_model, (*segmenter)->model_name()));
+    }
+    // The network records which warps it learned, and workers follow it.
+    if (samples.origin.carried_warps != options.carried_warps) {
+      return Fail(absl::StrFormat(
+          "%s holds warps %s, but --carry_warps=%s", samples_from,
+          samples.origin.carried_warps ? "carried frame to frame"
+                                       : "from the key",
+          options.carried_warps ? "true" : "false"));
     }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
                 samples_from.c_str(), samples.train.size(), samples.val.size(),

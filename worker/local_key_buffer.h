@@ -4,7 +4,7 @@
 // warped from that key (its carried frame: a later warp can start there and
 // follow one frame of motion instead of all since the key). Bounded; the
 // least recently used region goes first when it is full. Not thread-safe
-// (the worker's one inference thread owns it).
+// (RegionProcessor guards it with its mutex).
 //
 //   LocalKeyBuffer keys(/*capacity=*/64);
 //   keys.Offer("cam#1", 2, std::make_shared<KeyFrame>(...));

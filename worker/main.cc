@@ -113,7 +113,9 @@ ABSL_FLAG(std::string, dn, "",
 ABSL_FLAG(std::string, device_profile, "",
           "emulate a slower device: pad each step of a region to the times "
           "in this profile (bench/profiles/*.json)");
-ABSL_FLAG(int, key_capacity, 64, "regions whose key this worker keeps");
+ABSL_FLAG(int, key_capacity, 64,
+          "regions whose key this worker keeps (with carried warps, each "
+          "also keeps its newest warped frame: twice the memory)");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP address for /metrics and /healthz, e.g. 0.0.0.0:7681 (empty: "
           "none, so that workers sharing a host need no ports)");

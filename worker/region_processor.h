@@ -70,11 +70,14 @@ struct RegionResultOut {
   std::string confidence;        // empty unless asked for or a key was kept
   double compute_ms = 0;         // decode + path + encode
   RegionTimings timings;         // compute_ms, step by step
-  bool flow_path = false;        // warped from the key (else segmented)
+  bool flow_path = false;        // warped, from the key or a carried frame
   float score = -1;              // decision network score, -1 when not asked
   uint64_t key_frame_index = 0;  // flow path: the key's frame
   // Flow path: the frame warped from, the key's or a later one the warp
-  // was carried to (FlowPath::carries_warps).
+  // was carried to (FlowPath::carries_warps). A carried frame more than
+  // one frame back (the frames between went to another worker) is still
+  // used; the network only learned one-frame steps, but the step's own
+  // flow features show the longer motion.
   uint64_t warped_from_frame_index = 0;
 };
 

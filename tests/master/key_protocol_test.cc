@@ -268,27 +268,38 @@ TEST(KeyProtocolCheckTest, ACarriedWarpReportsItsSpan) {
   settings.dvs.max_key_age = 3;
   StreamHandle stream = *core.OpenStream(settings, client);
   ASSERT_TRUE(core.SubmitFrame(stream.id, 10, Image::Create(8, 8, 3)).ok());
-  for (uint64_t from : {uint64_t{11}, uint64_t{9}}) {
-    ASSERT_FALSE(link->inbox.empty());
+  // Frames 10 and 11 of the stream, warped from the key of frame 8: first
+  // from impossible frames (refused, the region redone), then from frame 9
+  // (carried), then for frame 11 as an older worker says nothing (0).
+  auto warp = [&](uint64_t from) {
     RegionResultIn result;
     result.task = link->inbox.back().task;
     result.labels = LabelMap::Create(8, 8, 1);
     result.path = RegionPath::kFlow;
     result.key_frame_index = 8;
     result.warped_from_frame_index = from;
-    const absl::Status status = core.OnRegionResult(worker, std::move(result));
-    if (from == 11) {
-      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-      EXPECT_THAT(std::string(status.message()),
-                  ::testing::HasSubstr("labels of a later frame, 11"));
-    } else {
-      EXPECT_TRUE(status.ok()) << status;
-    }
+    return core.OnRegionResult(worker, std::move(result));
+  };
+  for (uint64_t from : {uint64_t{11}, uint64_t{10}, uint64_t{7}}) {
+    ASSERT_FALSE(link->inbox.empty());
+    const absl::Status status = warp(from);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(status.message()),
+                ::testing::HasSubstr(absl::StrFormat(
+                    "frame 10 warped from frame %d, neither its key", from)));
   }
-  ASSERT_EQ(client->outcomes.size(), 1u);
-  ASSERT_EQ(client->outcomes[0].stats.regions.size(), 1u);
+  ASSERT_TRUE(warp(9).ok());
+  ASSERT_TRUE(core.SubmitFrame(stream.id, 11, Image::Create(8, 8, 3)).ok());
+  ASSERT_TRUE(warp(0).ok());
+  ASSERT_EQ(client->outcomes.size(), 2u);
+  for (const FrameOutcome& outcome : client->outcomes) {
+    ASSERT_EQ(outcome.stats.regions.size(), 1u);
+  }
   EXPECT_EQ(client->outcomes[0].stats.regions[0].key_age, 2);
   EXPECT_EQ(client->outcomes[0].stats.regions[0].warp_span, 1);
+  EXPECT_EQ(client->outcomes[1].stats.regions[0].key_age, 3);
+  EXPECT_EQ(client->outcomes[1].stats.regions[0].warp_span, 3)
+      << "an older worker's warp is from the key";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, KeyProtocolTest, ::testing::Range(1u, 11u));

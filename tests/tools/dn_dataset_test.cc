@@ -6,6 +6,9 @@
 #include "common/image_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "worker/decision_network.h"
+#include "worker/flow_path.h"
+#include "worker/region_processor.h"
 
 namespace tessera::tools {
 namespace {
@@ -80,6 +83,106 @@ TEST(AgreementTest, PixelsAndClassesByHand) {
   EXPECT_EQ(*ParseDnTarget("classes"), DnTarget::kClasses);
   EXPECT_THAT(ParseDnTarget("mious").status().message(),
               HasSubstr("--target=mious"));
+}
+
+// A textured frame moved right by `shift` pixels.
+Image MovedTexture(int shift) {
+  Image image = Image::Create(96, 64, 3);
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const int u = x - shift;
+      for (int c = 0; c < 3; ++c) {
+        image.at(x, y)[c] = static_cast<uint8_t>(
+            ((u / 6 + y / 6) % 2 + 2) % 2 * 160 + 40 * c + (u % 7 + 7) % 7);
+      }
+    }
+  }
+  return image;
+}
+
+// Frames of a texture moving 2 pixels a frame.
+class MovingClip final : public Clip {
+ public:
+  explicit MovingClip(int frames) : frames_(frames) {}
+  absl::StatusOr<std::optional<Image>> Next() override {
+    if (next_ == frames_) return std::nullopt;
+    return MovedTexture(2 * next_++);
+  }
+  std::string name() const override { return "moving"; }
+
+ private:
+  int frames_;
+  int next_ = 0;
+};
+
+// The samples a network learns from must be what a worker computes: a
+// worker that carries its warps, warping every frame of a region from the
+// key of frame 0, scores each frame as the shipped network scores the
+// sample of the same frame and gap; every other frame as the current one
+// gives the same samples on those frames.
+TEST(BuildDnSamplesTest, CarriedSamplesAreWhatACarryingWorkerSees) {
+  constexpr int kFrames = 6;
+  std::unique_ptr<worker::Segmenter> segmenter =
+      *worker::CreateSegmenter({.backend = "null", .null_classes = 11});
+  std::unique_ptr<worker::OpticalFlow> flow =
+      *worker::CreateOpticalFlow({.backend = "dis"});
+  absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> dn =
+      worker::LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) +
+                                  "/synth.dn.json");
+  ASSERT_TRUE(dn.ok()) << dn.status();
+  DnDatasetOptions options;
+  options.grid = {1, 1, 0};
+  options.carried_warps = true;
+  MovingClip clip(kFrames);
+  absl::StatusOr<std::vector<DnSample>> samples =
+      BuildDnSamples(clip, *segmenter, *flow, options);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  // Frame t has gaps 0..t, in order.
+  ASSERT_EQ(samples->size(), static_cast<size_t>(kFrames * (kFrames + 1) / 2));
+  auto sample_at = [&](int frame, int gap) {
+    return (*samples)[frame * (frame + 1) / 2 + gap];
+  };
+
+  worker::FlowPath path(*flow, **dn, nullptr, options.warp,
+                        /*carry_warps=*/true);
+  worker::RegionProcessor processor(*segmenter, {}, &path);
+  for (int t = 0; t < kFrames; ++t) {
+    const Image image = MovedTexture(2 * t);
+    const std::string raw(image.pixels.begin(), image.pixels.end());
+    absl::StatusOr<worker::RegionResultOut> out =
+        processor.Process({.task = static_cast<uint64_t>(t) + 1,
+                           .stream = "s",
+                           .frame_index = static_cast<uint64_t>(t),
+                           .image_bytes = raw,
+                           .declared = {96, 64, 3},
+                           .policy = {.allow_flow = true,
+                                      .threshold = 0,
+                                      .max_key_age = 12,
+                                      .keep_key = true}});
+    ASSERT_TRUE(out.ok()) << out.status();
+    if (t == 0) continue;  // the key
+    ASSERT_TRUE(out->flow_path) << "frame " << t;
+    EXPECT_EQ(out->warped_from_frame_index, static_cast<uint64_t>(t - 1));
+    worker::DecisionFeatures features;
+    features.values = sample_at(t, t).features;
+    EXPECT_NEAR(out->score, (*dn)->Score(features), 1e-4) << "frame " << t;
+  }
+
+  options.frame_step = 2;
+  MovingClip again(kFrames);
+  absl::StatusOr<std::vector<DnSample>> every_other =
+      BuildDnSamples(again, *segmenter, *flow, options);
+  ASSERT_TRUE(every_other.ok()) << every_other.status();
+  size_t i = 0;
+  for (int t = 0; t < kFrames; t += 2) {
+    for (int gap = 0; gap <= t; ++gap, ++i) {
+      ASSERT_LT(i, every_other->size());
+      EXPECT_EQ((*every_other)[i].features, sample_at(t, gap).features)
+          << "frame " << t << ", gap " << gap;
+      EXPECT_EQ((*every_other)[i].agreement, sample_at(t, gap).agreement);
+    }
+  }
+  EXPECT_EQ(i, every_other->size());
 }
 
 }  // namespace

@@ -271,8 +271,13 @@ TEST_F(FlowPathProcessorTest, TimesEveryStepOfBothPaths) {
 }
 
 // A batch gives every task what it gets one at a time, including a later
-// frame of a region whose earlier frame is segmented in the same batch.
-TEST_F(FlowPathProcessorTest, ABatchGivesEachTaskItsOwnResult) {
+// frame of a region whose earlier frame is segmented (or, carrying, warped)
+// in the same batch.
+class FlowPathBatchTest : public FlowPathProcessorTest,
+                          public ::testing::WithParamInterface<bool> {};
+
+TEST_P(FlowPathBatchTest, ABatchGivesEachTaskItsOwnResult) {
+  FlowPath path(*flow_, *dn_, nullptr, {}, /*carry_warps=*/GetParam());
   RegionPolicyIn policy = kAnyScore;
   policy.max_key_age = 3;  // every fourth frame of a region is segmented
   std::vector<std::string> pixels;
@@ -293,8 +298,8 @@ TEST_F(FlowPathProcessorTest, ABatchGivesEachTaskItsOwnResult) {
                      .declared = {96, 64, 3},
                      .policy = policy});
   }
-  RegionProcessor one_by_one(*segmenter_, {}, path_.get());
-  RegionProcessor batched(*segmenter_, {}, path_.get());
+  RegionProcessor one_by_one(*segmenter_, {}, &path);
+  RegionProcessor batched(*segmenter_, {}, &path);
   std::vector<absl::StatusOr<RegionResultOut>> together;
   for (size_t first = 0; first < tasks.size(); first += 5) {
     std::vector<const RegionTaskIn*> batch;
@@ -314,11 +319,15 @@ TEST_F(FlowPathProcessorTest, ABatchGivesEachTaskItsOwnResult) {
     EXPECT_EQ(together[i]->task, alone->task);
     EXPECT_EQ(together[i]->flow_path, alone->flow_path) << "task " << i;
     EXPECT_EQ(together[i]->key_frame_index, alone->key_frame_index);
+    EXPECT_EQ(together[i]->warped_from_frame_index,
+              alone->warped_from_frame_index);
     EXPECT_EQ(together[i]->labels, alone->labels) << "task " << i;
     warped += alone->flow_path;
   }
   EXPECT_EQ(warped, 12) << "frames 1-3 and 5-7 of both regions";
 }
+
+INSTANTIATE_TEST_SUITE_P(CarriedOrNot, FlowPathBatchTest, ::testing::Bool());
 
 // A path that carries its warps starts each from the frame it warped
 // last; one that does not, from the key.
