@@ -205,21 +205,32 @@ TEST_P(KeyProtocolTest, KeysFollowTheirRegionsAcrossWorkersAndLosses) {
   EXPECT_EQ(core_.counters().keys_held, static_cast<size_t>(kRegions));
 }
 
+// One worker with the flow path and a one-region stream that warps keys
+// up to 3 frames old, its frame 10 dispatched.
+class KeyProtocolCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WorkerHelloInfo hello{"w", "cpu", "fake", 5, 10, 8};
+    hello.flow_path = true;
+    worker = *core.AddWorker(hello, link);
+    settings.name = "check";
+    settings.grid = {1, 1, 0};
+    settings.dvs.max_key_age = 3;
+    stream = *core.OpenStream(settings, client);
+    ASSERT_TRUE(core.SubmitFrame(stream.id, 10, Image::Create(8, 8, 3)).ok());
+  }
+
+  MasterCore core{{}};
+  std::shared_ptr<FakeWorker> link = std::make_shared<FakeWorker>();
+  std::shared_ptr<FakeClient> client = std::make_shared<FakeClient>();
+  WorkerId worker = 0;
+  StreamSettings settings;
+  StreamHandle stream;
+};
+
 // A worker that claims a warp its task did not allow, or from a key outside
 // the allowed ages, is refused by name and the region is redone.
-TEST(KeyProtocolCheckTest, RefusesWarpsTheTaskDidNotAllow) {
-  MasterCore core({});
-  auto link = std::make_shared<FakeWorker>();
-  WorkerHelloInfo hello{"w", "cpu", "fake", 5, 10, 8};
-  hello.flow_path = true;
-  const WorkerId worker = *core.AddWorker(hello, link);
-  auto client = std::make_shared<FakeClient>();
-  StreamSettings settings;
-  settings.name = "check";
-  settings.grid = {1, 1, 0};
-  settings.dvs.max_key_age = 3;
-  StreamHandle stream = *core.OpenStream(settings, client);
-  ASSERT_TRUE(core.SubmitFrame(stream.id, 10, Image::Create(8, 8, 3)).ok());
+TEST_F(KeyProtocolCheckTest, RefusesWarpsTheTaskDidNotAllow) {
   ASSERT_EQ(link->inbox.size(), 1u);
   for (uint64_t key : {uint64_t{11}, uint64_t{6}}) {
     const TaskMessage task = link->inbox.back();
@@ -255,19 +266,7 @@ TEST(KeyProtocolCheckTest, RefusesWarpsTheTaskDidNotAllow) {
 
 // A carried warp names the frame it warped from: never a later frame than
 // its own, and the frame's statistics show how far the warp reached.
-TEST(KeyProtocolCheckTest, ACarriedWarpReportsItsSpan) {
-  MasterCore core({});
-  auto link = std::make_shared<FakeWorker>();
-  WorkerHelloInfo hello{"w", "cpu", "fake", 5, 10, 8};
-  hello.flow_path = true;
-  const WorkerId worker = *core.AddWorker(hello, link);
-  auto client = std::make_shared<FakeClient>();
-  StreamSettings settings;
-  settings.name = "carried";
-  settings.grid = {1, 1, 0};
-  settings.dvs.max_key_age = 3;
-  StreamHandle stream = *core.OpenStream(settings, client);
-  ASSERT_TRUE(core.SubmitFrame(stream.id, 10, Image::Create(8, 8, 3)).ok());
+TEST_F(KeyProtocolCheckTest, ACarriedWarpReportsItsSpan) {
   // Frames 10 and 11 of the stream, warped from the key of frame 8: first
   // from impossible frames (refused, the region redone), then from frame 9
   // (carried), then for frame 11 as an older worker says nothing (0).
