@@ -10,6 +10,7 @@
 #include "common/split_stitch.h"
 #include "common/status_macros.h"
 #include "tools/synth_scene.h"
+#include "worker/local_key_buffer.h"
 
 namespace tessera::tools {
 namespace {
@@ -88,15 +89,12 @@ class SynthClip final : public Clip {
   std::string name_;
 };
 
-// One frame's regions with the segmentation path's answer for each, and,
-// for carried warps, each region's labels warped on from them to the newest
-// frame so far.
+// One frame's regions, each as the key the segmentation path makes of it,
+// and, for carried warps, each key warped on to the newest frame so far
+// (as a worker's local key buffer holds them).
 struct SegmentedFrame {
-  std::vector<Image> regions;
-  std::vector<worker::Segmentation> labels;
-  std::vector<worker::Segmentation> carried;
-  std::vector<Image> carried_regions;
-  std::vector<worker::WarpChain> chains;
+  std::vector<worker::KeyFrame> keys;
+  std::vector<worker::KeyFrame> carried;
 };
 
 double PixelAgreement(const LabelMap& a, const LabelMap& b) {
@@ -188,16 +186,15 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
                      MakeRegionGrid(frame->size(), options.grid));
     SegmentedFrame current;
     for (const Region& region : grid) {
-      current.regions.push_back(CropImage(*frame, region.area));
+      worker::KeyFrame& key = current.keys.emplace_back();
+      key.frame_index = static_cast<uint64_t>(t);
+      key.image = CropImage(*frame, region.area);
       ASSIGN_OR_RETURN(worker::Segmentation seg,
-                       segmenter.Segment(current.regions.back(), true));
-      current.labels.push_back(std::move(seg));
+                       segmenter.Segment(key.image, true));
+      key.labels = std::move(seg.labels);
+      key.confidence = std::move(seg.confidence);
     }
-    if (options.carried_warps) {
-      current.carried = current.labels;
-      current.carried_regions = current.regions;
-      current.chains.assign(current.regions.size(), {});
-    }
+    if (options.carried_warps) current.carried = current.keys;
     window.push_back(std::move(current));
     if (static_cast<int>(window.size()) > options.max_gap + 1) {
       window.pop_front();
@@ -205,41 +202,39 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
     const bool sampled = t % std::max(1, options.frame_step) == 0;
     // Carried warps follow every frame, sampled or not.
     if (!sampled && !options.carried_warps) continue;
-    const SegmentedFrame& now = window.back();
+    const std::vector<worker::KeyFrame>& now = window.back().keys;
     for (int gap = sampled ? 0 : 1; gap < static_cast<int>(window.size());
          ++gap) {
-      SegmentedFrame& key = window[window.size() - 1 - gap];
+      SegmentedFrame& then = window[window.size() - 1 - gap];
       const bool carried = options.carried_warps && gap > 0;
-      const std::vector<Image>& from_regions =
-          carried ? key.carried_regions : key.regions;
-      const std::vector<worker::Segmentation>& from =
-          carried ? key.carried : key.labels;
-      for (size_t r = 0; r < now.regions.size(); ++r) {
-        if (from_regions[r].size() != now.regions[r].size()) continue;
+      for (size_t r = 0; r < now.size(); ++r) {
+        const worker::KeyFrame& from = carried ? then.carried[r] : then.keys[r];
+        if (from.image.size() != now[r].image.size()) continue;
         ASSIGN_OR_RETURN(FlowField field,
-                         flow.Compute(now.regions[r], from_regions[r]));
+                         flow.Compute(now[r].image, from.image));
+        ASSIGN_OR_RETURN(worker::DecisionFeatures features,
+                         worker::ComputeDecisionFeatures(
+                             now[r].image, from.image, from.confidence, field,
+                             gap, from.chain));
         ASSIGN_OR_RETURN(
-            worker::DecisionFeatures features,
-            worker::ComputeDecisionFeatures(
-                now.regions[r], from_regions[r], from[r].confidence, field, gap,
-                carried ? key.chains[r] : worker::WarpChain{}));
-        ASSIGN_OR_RETURN(GuidedWarp warped,
-                         WarpLabelsGuided(from_regions[r], from[r].labels,
-                                          from[r].confidence, now.regions[r],
-                                          field, options.warp));
+            GuidedWarp warped,
+            WarpLabelsGuided(from.image, from.labels, from.confidence,
+                             now[r].image, field, options.warp));
         if (sampled) {
           DnSample sample;
           sample.features = features.values;
           sample.agreement = static_cast<float>(
-              AgreementOf(options.target, warped.labels, now.labels[r].labels));
+              AgreementOf(options.target, warped.labels, now[r].labels));
           sample.gap = gap;
           samples.push_back(sample);
         }
         if (carried) {
-          key.carried_regions[r] = now.regions[r];
-          key.carried[r] = {std::move(warped.labels),
-                            std::move(warped.confidence)};
-          key.chains[r] = worker::ChainOf(features);
+          worker::KeyFrame& next = then.carried[r];
+          next.frame_index = now[r].frame_index;
+          next.image = now[r].image;
+          next.labels = std::move(warped.labels);
+          next.confidence = std::move(warped.confidence);
+          next.chain = worker::ChainOf(features);
         }
       }
     }

@@ -203,8 +203,7 @@ int Run(const std::string& command_line) {
     if (samples.origin.carried_warps != options.carried_warps) {
       return Fail(absl::StrFormat(
           "%s holds warps %s, but --carry_warps=%s", samples_from,
-          samples.origin.carried_warps ? "carried frame to frame"
-                                       : "from the key",
+          worker::WarpSourceName(samples.origin.carried_warps),
           options.carried_warps ? "true" : "false"));
     }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
@@ -269,8 +268,7 @@ int Run(const std::string& command_line) {
       "samples, %s, warps %s; score: %s",
       samples.origin.segmentation_model, samples.train.size(),
       samples.val.size(), samples.origin.collection,
-      samples.origin.carried_warps ? "carried frame to frame" : "from the key",
-      score));
+      worker::WarpSourceName(samples.origin.carried_warps), score));
   fit->spec.set_segmentation_model(samples.origin.segmentation_model);
   fit->spec.set_flow(samples.origin.flow);
   fit->spec.set_carried_warps(samples.origin.carried_warps);

@@ -146,6 +146,10 @@ absl::Status SaveDecisionNetwork(const v1::DecisionNetwork& spec,
   return absl::OkStatus();
 }
 
+const char* WarpSourceName(bool carried_warps) {
+  return carried_warps ? "carried frame to frame" : "from the key";
+}
+
 std::string DecisionNetworkPathFor(const std::string& model_path) {
   std::filesystem::path path(model_path);
   path.replace_extension(".dn.json");

@@ -40,6 +40,10 @@ absl::Status SaveDecisionNetwork(const v1::DecisionNetwork& spec,
 // `<model>.dn.json` beside `<model>.pt`.
 std::string DecisionNetworkPathFor(const std::string& model_path);
 
+// What warps start from, for messages: "carried frame to frame" or "from
+// the key" (v1::DecisionNetwork::carried_warps).
+const char* WarpSourceName(bool carried_warps);
+
 }  // namespace tessera::worker
 
 #endif  // TESSERA_WORKER_DECISION_NETWORK_H_

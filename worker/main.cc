@@ -365,9 +365,7 @@ int Run() {
         "--carry_warps", absl::GetFlag(FLAGS_carry_warps), learned_carried);
     if (*carry != learned_carried) {
       TLOG(WARNING) << "decision network " << dn->spec().name()
-                    << " learned warps "
-                    << (learned_carried ? "carried frame to frame"
-                                        : "from the key")
+                    << " learned warps " << WarpSourceName(learned_carried)
                     << "; its scores are not calibrated for --carry_warps="
                     << (*carry ? "true" : "false");
     }
