@@ -1,0 +1,164 @@
+// The flow path's steps per region on this CPU, on real content: one 2x2
+// region with its 64-pixel halo (304x244, the master's default cut of a
+// 480x360 frame) of consecutive frames of a generated clip (seed 600, the
+// DVS sweep's clip), the key labels being the generator's. Times the DIS
+// flow, the decision features, the guided warp with poles relocated (the
+// worker's default) and without, and the whole path as the worker runs it
+// (estimate, then warp). Each iteration takes the next of 24 frame pairs,
+// so moving and still content both count.
+//
+//   build/bench/flow_path_bench
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "common/guided_warp.h"
+#include "common/split_stitch.h"
+#include "tools/synth_scene.h"
+#include "tools/synth_world.h"
+#include "worker/decision_features.h"
+#include "worker/decision_network.h"
+#include "worker/flow_path.h"
+#include "worker/optical_flow.h"
+
+namespace tessera {
+namespace {
+
+constexpr int kPairs = 24;
+
+struct RegionPair {
+  worker::KeyFrame key;  // frame t - 1
+  Image current;         // frame t
+};
+
+// The top-left region of frames 12..12 + kPairs: the kerb with its poles
+// and pedestrians passes through it.
+const std::vector<RegionPair>& Pairs() {
+  static const std::vector<RegionPair>* pairs = [] {
+    auto* out = new std::vector<RegionPair>;
+    absl::StatusOr<std::unique_ptr<tools::SynthScene>> scene =
+        tools::SynthScene::Create({.width = 480,
+                                   .height = 360,
+                                   .frames = 13 + kPairs,
+                                   .seed = 600,
+                                   .scene_cut_every = 60});
+    if (!scene.ok()) return out;
+    const Rect area{0, 0, 304, 244};
+    std::vector<tools::SynthFrame> frames;
+    for (int i = 0; i < 13 + kPairs; ++i) {
+      absl::StatusOr<tools::SynthFrame> frame = (*scene)->Next();
+      if (!frame.ok()) return out;
+      frames.push_back(*std::move(frame));
+    }
+    for (int t = 13; t < 13 + kPairs; ++t) {
+      RegionPair pair;
+      pair.key.frame_index = t - 1;
+      pair.key.image = CropImage(frames[t - 1].image, area);
+      pair.key.labels = CropImage(frames[t - 1].labels, area);
+      pair.key.confidence = Image::Create(area.width, area.height, 1);
+      std::fill(pair.key.confidence.pixels.begin(),
+                pair.key.confidence.pixels.end(), 230);
+      pair.current = CropImage(frames[t].image, area);
+      out->push_back(std::move(pair));
+    }
+    return out;
+  }();
+  return *pairs;
+}
+
+// Generates the pairs before the timing starts; false (and the benchmark
+// skipped) when the generator failed.
+bool PairsReady(benchmark::State& state) {
+  if (Pairs().size() == kPairs) return true;
+  state.SkipWithError("cannot generate the clip's frames");
+  return false;
+}
+
+std::unique_ptr<worker::OpticalFlow> Dis() {
+  return *worker::CreateOpticalFlow({.backend = "dis"});
+}
+
+GuidedWarpOptions WorkerWarp(bool relocate) {
+  GuidedWarpOptions options;
+  if (relocate) options.relocation.labels = {tools::synth::kPole};
+  return options;
+}
+
+void BM_DisFlow(benchmark::State& state) {
+  if (!PairsReady(state)) return;
+  std::unique_ptr<worker::OpticalFlow> flow = Dis();
+  size_t i = 0;
+  for (auto _ : state) {
+    const RegionPair& pair = Pairs()[i++ % kPairs];
+    benchmark::DoNotOptimize(flow->Compute(pair.current, pair.key.image));
+  }
+}
+BENCHMARK(BM_DisFlow)->Unit(benchmark::kMillisecond);
+
+void BM_DecisionFeatures(benchmark::State& state) {
+  if (!PairsReady(state)) return;
+  std::unique_ptr<worker::OpticalFlow> flow = Dis();
+  std::vector<FlowField> flows;
+  for (const RegionPair& pair : Pairs()) {
+    flows.push_back(*flow->Compute(pair.current, pair.key.image));
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    const RegionPair& pair = Pairs()[i % kPairs];
+    benchmark::DoNotOptimize(worker::ComputeDecisionFeatures(
+        pair.current, pair.key.image, pair.key.confidence, flows[i++ % kPairs],
+        1));
+  }
+}
+BENCHMARK(BM_DecisionFeatures)->Unit(benchmark::kMillisecond);
+
+// Arg: 1 relocates poles (the worker's default), 0 does not.
+void BM_GuidedWarp(benchmark::State& state) {
+  if (!PairsReady(state)) return;
+  std::unique_ptr<worker::OpticalFlow> flow = Dis();
+  std::vector<FlowField> flows;
+  for (const RegionPair& pair : Pairs()) {
+    flows.push_back(*flow->Compute(pair.current, pair.key.image));
+  }
+  const GuidedWarpOptions options = WorkerWarp(state.range(0) != 0);
+  size_t i = 0;
+  for (auto _ : state) {
+    const RegionPair& pair = Pairs()[i % kPairs];
+    benchmark::DoNotOptimize(WarpLabelsGuided(pair.key.image, pair.key.labels,
+                                              pair.key.confidence, pair.current,
+                                              flows[i++ % kPairs], options));
+  }
+}
+BENCHMARK(BM_GuidedWarp)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// Flow, features, the network's score and the warp, as a worker that warps
+// the region runs them.
+void BM_FlowPath(benchmark::State& state) {
+  if (!PairsReady(state)) return;
+  std::unique_ptr<worker::OpticalFlow> flow = Dis();
+  absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> network =
+      worker::LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) +
+                                  "/synth.dn.json");
+  if (!network.ok()) {
+    state.SkipWithError(std::string(network.status().message()).c_str());
+    return;
+  }
+  worker::FlowPath path(*flow, **network, nullptr, WorkerWarp(true));
+  size_t i = 0;
+  for (auto _ : state) {
+    const RegionPair& pair = Pairs()[i++ % kPairs];
+    absl::StatusOr<worker::FlowEstimate> estimate =
+        path.Estimate(pair.current, pair.key, 1);
+    if (!estimate.ok()) {
+      state.SkipWithError(std::string(estimate.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(path.Warp(pair.current, pair.key, *estimate));
+  }
+}
+BENCHMARK(BM_FlowPath)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace tessera
+
+BENCHMARK_MAIN();
