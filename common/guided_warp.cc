@@ -98,9 +98,14 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
       if (relocate) sources[y * width + x] = fy * width + fx;
       int best_x = fx;
       int best_y = fy;
-      const int at_flow = ColourDistance(cur, key_image.at(fx, fy));
-      if (r > 0 && at_flow > options.colour_threshold &&
-          lowest.at<uint8_t>(fy, fx) != highest.at<uint8_t>(fy, fx)) {
+      // The labels around the flow's point first: most pixels lie inside
+      // one object, where no search could change the label, and that test
+      // is cheaper than comparing colours.
+      const bool near_edge =
+          r > 0 && lowest.at<uint8_t>(fy, fx) != highest.at<uint8_t>(fy, fx);
+      const int at_flow =
+          near_edge ? ColourDistance(cur, key_image.at(fx, fy)) : 0;
+      if (near_edge && at_flow > options.colour_threshold) {
         int best_cost = at_flow;
         const int x0 = std::max(0, fx - r), x1 = std::min(width - 1, fx + r);
         const int y0 = std::max(0, fy - r), y1 = std::min(height - 1, fy + r);
