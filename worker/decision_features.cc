@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "common/warp.h"
 
 namespace tessera::worker {
 namespace {
@@ -103,8 +104,10 @@ absl::StatusOr<DecisionFeatures> ComputeDecisionFeatures(
       photo += error;
       if (error > kPhotoErrorLevel) ++photo_high;
       if (!key_confidence.empty()) {
-        const int cx = std::clamp(static_cast<int>(std::lround(sx)), 0, w - 1);
-        const int cy = std::clamp(static_cast<int>(std::lround(sy)), 0, h - 1);
+        // The warp's own nearest pixel (rounding half up, not std::lround's
+        // call into libm: the same pixel once clamped).
+        const int cx = NearestSourcePixel(x, dx, w);
+        const int cy = NearestSourcePixel(y, dy, h);
         const int c = *key_confidence.at(cx, cy);
         confidence += c;
         if (c < kLowConfidence) ++low_confidence;
