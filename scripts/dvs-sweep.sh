@@ -8,8 +8,9 @@
 #   TESSERA_SWEEP_SOURCE=../shared/data/video/highway_960x540_25fps.mp4 \
 #   TESSERA_SWEEP_MODEL=models/camvid.pt bash scripts/dvs-sweep.sh
 #
-# TESSERA_SWEEP_WORKER_ARGS and TESSERA_SWEEP_STREAM_ARGS add flags to the
-# workers and the client (e.g. --dn=FILE, --skip_frames=N).
+# TESSERA_SWEEP_MASTER_ARGS, TESSERA_SWEEP_WORKER_ARGS and
+# TESSERA_SWEEP_STREAM_ARGS add flags to the master, the workers and the
+# client (e.g. --max_key_age=N, --dn=FILE, --skip_frames=N).
 #
 # Without ground truth (a real video), the segmentation-only run of each
 # worker count is the reference: accuracy is then pixel agreement with it.
@@ -24,7 +25,25 @@ thresholds="${TESSERA_SWEEP_THRESHOLDS:-70 80 85 90 94 96 98}"
 worker_threads="${TESSERA_SWEEP_THREADS:-1}"
 extra_stream_args=(${TESSERA_SWEEP_STREAM_ARGS:-})
 extra_worker_args=(${TESSERA_SWEEP_WORKER_ARGS:-})
+extra_master_args=(${TESSERA_SWEEP_MASTER_ARGS:-})
 bin=build
+# TESSERA_SWEEP_PIN=1: a single worker on the last CPU, the master and
+# client on the others, as on a cluster where workers have their own
+# machines (on a 2-core machine the master and client otherwise take CPU
+# from the worker, more so the faster it goes). Clusters of more workers
+# are not pinned.
+pin_worker=() pin_rest=()
+pin_cluster() {  # $1: worker count
+  pin_worker=() pin_rest=()
+  [[ "${TESSERA_SWEEP_PIN:-0}" == 1 ]] || return 0
+  local last=$(($(nproc) - 1))
+  if (($1 > 1 || last < 1)); then
+    echo "dvs-sweep: $1 worker(s) on $(nproc) CPUs: not pinned" >&2
+    return 0
+  fi
+  pin_worker=(taskset -c "$last")
+  pin_rest=(taskset -c "0-$((last - 1))")
+}
 
 mkdir -p "$out"
 source="${TESSERA_SWEEP_SOURCE:-}"
@@ -46,14 +65,16 @@ stop_cluster() {
 trap stop_cluster EXIT
 
 start_cluster() {  # $1: worker count
+  pin_cluster "$1"
   rm -f "$out/master.port"
-  "$bin/master/tessera-master" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
-    --port_file="$out/master.port" >"$out/master.log" 2>&1 &
+  "${pin_rest[@]}" "$bin/master/tessera-master" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
+    --port_file="$out/master.port" "${extra_master_args[@]}" \
+    >"$out/master.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [[ -s "$out/master.port" ]] && break; sleep 0.1; done
   port=$(cat "$out/master.port")
   for i in $(seq "$1"); do
-    "$bin/worker/tessera-worker" --master="127.0.0.1:$port" --model="$model" \
+    "${pin_worker[@]}" "$bin/worker/tessera-worker" --master="127.0.0.1:$port" --model="$model" \
       --threads="$worker_threads" --name="w$i" "${extra_worker_args[@]}" \
       >"$out/worker-$i.log" 2>&1 &
     pids+=($!)
@@ -69,7 +90,7 @@ start_cluster() {  # $1: worker count
 run() {  # $1: name, rest: tessera-stream flags
   local name=$1
   shift
-  "$bin/client/tessera-stream" --master="127.0.0.1:$port" --source="$source" \
+  "${pin_rest[@]}" "$bin/client/tessera-stream" --master="127.0.0.1:$port" --source="$source" \
     --max_frames="$frames" --progress=false --overlay=none \
     --summary_json="$out/$name.json" "${extra_stream_args[@]}" "$@" \
     >"$out/$name.log" 2>&1
