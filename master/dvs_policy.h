@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/dvs_defaults.h"
 
 namespace tessera::master {
 
@@ -25,9 +26,10 @@ struct DvsSettings {
   // A task carries the newest key when the worker's is missing, or when
   // the frame is more than key_gap frames after the worker's key.
   int key_gap = 0;
-  // No region is warped from a key older than this (frames). The shipped
-  // decision networks have seen key ages up to 12.
-  int max_key_age = 12;
+  // No region is warped from a key older than this (frames; the shipped
+  // decision networks have seen key ages up to 12): common/dvs_defaults.h
+  // says why the default is 4.
+  int max_key_age = kDefaultMaxKeyAge;
 };
 
 // INVALID_ARGUMENT naming the field for a threshold outside 0..100 or a

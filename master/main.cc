@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "common/allocator_tuning.h"
 #include "common/auth_token.h"
+#include "common/dvs_defaults.h"
 #include "common/flag_config.h"
 #include "common/flag_values.h"
 #include "common/log.h"
@@ -88,7 +89,7 @@ ABSL_FLAG(double, threshold, 90,
 ABSL_FLAG(int, key_gap, 0,
           "forward the newest key with a task when the worker's key is more "
           "than this many frames old (0: whenever a newer key exists)");
-ABSL_FLAG(int, max_key_age, 12,
+ABSL_FLAG(int, max_key_age, tessera::kDefaultMaxKeyAge,
           "never warp from a key more than this many frames old");
 ABSL_FLAG(int, pipeline_stages, 0,
           "join workers that serve stages (tessera-worker --stage_listen) "

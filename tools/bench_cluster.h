@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/stream_client.h"
+#include "common/dvs_defaults.h"
 #include "common/region_grid.h"
 #include "worker/worker_counters.h"
 
@@ -24,7 +25,7 @@ struct ClusterRunOptions {
   GridSpec grid{2, 2, 64};
   bool flow_path = true;
   double threshold = 90;
-  int max_key_age = 12;
+  int max_key_age = kDefaultMaxKeyAge;
   // One entry per worker: its device profile, or "" for this machine's own
   // speed. Their count is the N of "1+N".
   std::vector<std::string> worker_profiles;

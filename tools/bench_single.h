@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/stream_client.h"
+#include "common/dvs_defaults.h"
 #include "common/region_grid.h"
 
 namespace tessera::bench {
@@ -23,10 +24,10 @@ struct SingleOptions {
   std::string palette = "camvid";
   std::string output;  // writes labels/NNNNNN.png when set
   GridSpec grid{2, 2, 64};
-  bool flow_path = true;       // DVS; false: segment every region
-  double threshold = 90;       // percent
-  int max_key_age = 12;        // frames
-  std::string device_profile;  // empty: this machine's speed
+  bool flow_path = true;                // DVS; false: segment every region
+  double threshold = 90;                // percent
+  int max_key_age = kDefaultMaxKeyAge;  // frames, as the master
+  std::string device_profile;           // empty: this machine's speed
   int threads = 1;
 };
 
