@@ -78,10 +78,11 @@ std::unique_ptr<worker::OpticalFlow> Dis() {
   return *worker::CreateOpticalFlow({.backend = "dis"});
 }
 
+// The worker's warp between consecutive frames.
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
   if (relocate) options.relocation.labels = {tools::synth::kPole};
-  return options;
+  return options.ForFrames(1);
 }
 
 void BM_DisFlow(benchmark::State& state) {
@@ -153,7 +154,7 @@ void BM_FlowPath(benchmark::State& state) {
       state.SkipWithError(std::string(estimate.status().message()).c_str());
       return;
     }
-    benchmark::DoNotOptimize(path.Warp(pair.current, pair.key, *estimate));
+    benchmark::DoNotOptimize(path.Warp(pair.current, pair.key, *estimate, 1));
   }
 }
 BENCHMARK(BM_FlowPath)->Unit(benchmark::kMillisecond);

@@ -54,6 +54,15 @@ int ColourDistance(const uint8_t* a, const uint8_t* b) {
 
 }  // namespace
 
+GuidedWarpOptions GuidedWarpOptions::ForFrames(int frames) const {
+  GuidedWarpOptions options = *this;
+  if (relocation.search_per_frame > 0) {
+    options.relocation.search = std::min(
+        relocation.search, relocation.search_per_frame * std::max(1, frames));
+  }
+  return options;
+}
+
 absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
                                             const Image& key_labels,
                                             const Image& key_confidence,

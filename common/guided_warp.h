@@ -33,6 +33,11 @@ struct GuidedWarpOptions {
   int colour_threshold = 20;  // L1 over RGB, 0..765
   int step_cost = 4;          // per pixel of |dx| + |dy| from the flow's point
   RelocationOptions relocation;  // no classes: nothing relocated
+
+  // These options for a warp from a frame `frames` frames before the
+  // current one (at least 1): objects are searched for as far as they can
+  // have moved, relocation.search_per_frame pixels a frame.
+  GuidedWarpOptions ForFrames(int frames) const;
 };
 
 struct GuidedWarp {

@@ -41,17 +41,18 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
         size.width, size.height, sources.size()));
   }
   if (options.search < 1 || options.search > kMaxRelocationSearch ||
+      options.search_per_frame < 0 ||
       !(options.ratio > 0 && options.ratio <= 1) ||
       !(options.max_cost > 0 && options.max_cost <= kMaxColourCost) ||
       !(options.settled_cost >= 0 && options.settled_cost <= kMaxColourCost) ||
       options.min_area < 1) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "relocation options out of range: search %d (1..%d), ratio %g "
-        "(0..1], max cost %g (0..%d], settled cost %g [0..%d], min area %d "
-        "(>= 1)",
-        options.search, kMaxRelocationSearch, options.ratio, options.max_cost,
-        kMaxColourCost, options.settled_cost, kMaxColourCost,
-        options.min_area));
+        "relocation options out of range: search %d (1..%d), search per "
+        "frame %d (>= 0), ratio %g (0..1], max cost %g (0..%d], settled cost "
+        "%g [0..%d], min area %d (>= 1)",
+        options.search, kMaxRelocationSearch, options.search_per_frame,
+        options.ratio, options.max_cost, kMaxColourCost, options.settled_cost,
+        kMaxColourCost, options.min_area));
   }
   const int32_t pixels = size.width * size.height;
   for (const int32_t s : sources) {

@@ -36,7 +36,14 @@ inline constexpr int kMaxRelocationSearch = 128;
 struct RelocationOptions {
   std::vector<uint8_t> labels;  // classes whose objects move; empty: none
   int search = 32;              // pixels either way around the flow's place
-  double ratio = 0.7;           // move only when this much better, 0..1
+  // A warp across several frames searches this many pixels for each, up to
+  // `search` (GuidedWarpOptions::ForFrames; 0: always `search`). A warp
+  // carried on from the frame before follows one frame of motion, and a
+  // wider search there finds other things more often than the lost object:
+  // on the generated clip 8 pixels lost fewer points than 32 at key ages
+  // 1-4, and took a tenth of the places to try.
+  int search_per_frame = 8;
+  double ratio = 0.7;  // move only when this much better, 0..1
   // Mean squared colour difference per channel above which a match is no
   // match (the object left the region or is hidden).
   double max_cost = 400;

@@ -216,10 +216,14 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
                          worker::ComputeDecisionFeatures(
                              now[r].image, from.image, from.confidence, field,
                              gap, from.chain));
-        ASSIGN_OR_RETURN(
-            GuidedWarp warped,
-            WarpLabelsGuided(from.image, from.labels, from.confidence,
-                             now[r].image, field, options.warp));
+        // As far as the worker searches for lost objects: the frames from
+        // the frame warped from (the key, or the carried frame before).
+        const int frames =
+            static_cast<int>(now[r].frame_index - from.frame_index);
+        ASSIGN_OR_RETURN(GuidedWarp warped,
+                         WarpLabelsGuided(from.image, from.labels,
+                                          from.confidence, now[r].image, field,
+                                          options.warp.ForFrames(frames)));
         if (sampled) {
           DnSample sample;
           sample.features = features.values;

@@ -57,10 +57,12 @@ absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
 
 absl::StatusOr<WarpedKey> FlowPath::Warp(const Image& current,
                                          const KeyFrame& key,
-                                         const FlowEstimate& estimate) const {
+                                         const FlowEstimate& estimate,
+                                         int frames) const {
   const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
-  absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
-      key.image, key.labels, key.confidence, current, estimate.flow, warp_);
+  absl::StatusOr<GuidedWarp> guided =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, current,
+                       estimate.flow, warp_.ForFrames(frames));
   if (!guided.ok()) return guided.status();
   WarpedKey warped;
   warped.labels = std::move(guided->labels);

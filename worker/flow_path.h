@@ -8,7 +8,7 @@
 //   FlowPath path(*flow, *decision_network);
 //   ASSIGN_OR_RETURN(FlowEstimate e, path.Estimate(region, *key, age));
 //   if (e.score >= threshold)
-//     ASSIGN_OR_RETURN(WarpedKey w, path.Warp(region, *key, e));
+//     ASSIGN_OR_RETURN(WarpedKey w, path.Warp(region, *key, e, frames));
 #ifndef TESSERA_WORKER_FLOW_PATH_H_
 #define TESSERA_WORKER_FLOW_PATH_H_
 
@@ -57,9 +57,12 @@ class FlowPath {
   // INVALID_ARGUMENT when the key is not the region's size.
   absl::StatusOr<FlowEstimate> Estimate(const Image& current,
                                         const KeyFrame& key, int key_age);
-  // `current` is the region the estimate was made for.
+  // `current` is the region the estimate was made for, `frames` after the
+  // key's (or carried frame's) frame: objects the flow lost are searched
+  // for as far as they can have moved since (GuidedWarpOptions::ForFrames).
   absl::StatusOr<WarpedKey> Warp(const Image& current, const KeyFrame& key,
-                                 const FlowEstimate& estimate) const;
+                                 const FlowEstimate& estimate,
+                                 int frames) const;
 
   const DecisionNetwork& network() const { return network_; }
   OpticalFlow& flow() { return flow_; }

@@ -74,7 +74,8 @@ absl::StatusOr<double> MeasureFlowPathMs(FlowPath& flow_path, Size probe,
     absl::StatusOr<FlowEstimate> estimate =
         flow_path.Estimate(current, key, /*key_age=*/1);
     if (!estimate.ok()) return estimate.status();
-    absl::StatusOr<WarpedKey> warped = flow_path.Warp(current, key, *estimate);
+    absl::StatusOr<WarpedKey> warped =
+        flow_path.Warp(current, key, *estimate, /*frames=*/1);
     if (!warped.ok()) return warped.status();
     if (i > 0) total_ms += MillisecondsSince(start);
   }

@@ -216,8 +216,9 @@ absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
   attempt.score = estimate->score;
   if (estimate->score < task.policy.threshold) return attempt;
   const auto warp_start = std::chrono::steady_clock::now();
-  absl::StatusOr<WarpedKey> warped =
-      flow_path_->Warp(region, *source, *estimate);
+  absl::StatusOr<WarpedKey> warped = flow_path_->Warp(
+      region, *source, *estimate,
+      static_cast<int>(task.frame_index - source->frame_index));
   if (!warped.ok()) return warped.status();
   timings.flow_ms += MillisecondsSince(warp_start);
   RegionResultOut out;

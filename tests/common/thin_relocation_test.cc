@@ -71,6 +71,39 @@ TEST(ThinRelocationTest, MovesAPoleTheFlowLeftBehind) {
   EXPECT_EQ(guided->confidence.pixels, current.confidence.pixels);
 }
 
+TEST(ThinRelocationTest, SearchesAsFarAsTheWarpsFramesAllow) {
+  // 14 px beyond the flow's place: further than one frame's search (8 px),
+  // within two frames' (16).
+  const Scene key = SceneWith(30);
+  const Scene current = SceneWith(44);
+  const GuidedWarpOptions options = Relocating({kPole});
+  ASSERT_EQ(options.relocation.search_per_frame, 8);
+
+  absl::StatusOr<GuidedWarp> one =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, current.image,
+                       kStill, options.ForFrames(1));
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(*one->labels.at(45, 20), kBuilding);
+
+  absl::StatusOr<GuidedWarp> two =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, current.image,
+                       kStill, options.ForFrames(2));
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->labels.pixels, current.labels.pixels);
+}
+
+TEST(ThinRelocationTest, ForFramesScalesTheSearchUpToItsLimit) {
+  GuidedWarpOptions options;
+  options.relocation.search = 32;
+  options.relocation.search_per_frame = 8;
+  EXPECT_EQ(options.ForFrames(0).relocation.search, 8);  // at least a frame
+  EXPECT_EQ(options.ForFrames(1).relocation.search, 8);
+  EXPECT_EQ(options.ForFrames(3).relocation.search, 24);
+  EXPECT_EQ(options.ForFrames(12).relocation.search, 32);
+  options.relocation.search_per_frame = 0;  // no scaling
+  EXPECT_EQ(options.ForFrames(1).relocation.search, 32);
+}
+
 TEST(ThinRelocationTest, FindsAPoleAnyNumberOfPixelsAway) {
   // The search tries every other place first: a pole an odd number of
   // pixels away must still be found.
@@ -195,6 +228,14 @@ TEST(ThinRelocationTest, RefusesBadSourcesSizesAndOptions) {
   EXPECT_NE(status.message().find("search 0"), std::string::npos) << status;
 
   options.search = 32;
+  options.search_per_frame = -1;
+  status = RelocateThinObjects(key.image, key.labels, key.confidence, key.image,
+                               sources, options, {labels, confidence});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("search per frame -1"), std::string::npos)
+      << status;
+
+  options.search_per_frame = 8;
   options.settled_cost = -1;
   status = RelocateThinObjects(key.image, key.labels, key.confidence, key.image,
                                sources, options, {labels, confidence});
