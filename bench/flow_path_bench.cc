@@ -78,6 +78,16 @@ std::unique_ptr<worker::OpticalFlow> Dis() {
   return *worker::CreateOpticalFlow({.backend = "dis"});
 }
 
+// Each pair's DIS flow, for the steps that follow it.
+std::vector<FlowField> PairFlows() {
+  std::unique_ptr<worker::OpticalFlow> flow = Dis();
+  std::vector<FlowField> flows;
+  for (const RegionPair& pair : Pairs()) {
+    flows.push_back(*flow->Compute(pair.current, pair.key.image));
+  }
+  return flows;
+}
+
 // The worker's warp between consecutive frames.
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
@@ -98,11 +108,7 @@ BENCHMARK(BM_DisFlow)->Unit(benchmark::kMillisecond);
 
 void BM_DecisionFeatures(benchmark::State& state) {
   if (!PairsReady(state)) return;
-  std::unique_ptr<worker::OpticalFlow> flow = Dis();
-  std::vector<FlowField> flows;
-  for (const RegionPair& pair : Pairs()) {
-    flows.push_back(*flow->Compute(pair.current, pair.key.image));
-  }
+  const std::vector<FlowField> flows = PairFlows();
   size_t i = 0;
   for (auto _ : state) {
     const RegionPair& pair = Pairs()[i % kPairs];
@@ -116,11 +122,7 @@ BENCHMARK(BM_DecisionFeatures)->Unit(benchmark::kMillisecond);
 // Arg: 1 relocates poles (the worker's default), 0 does not.
 void BM_GuidedWarp(benchmark::State& state) {
   if (!PairsReady(state)) return;
-  std::unique_ptr<worker::OpticalFlow> flow = Dis();
-  std::vector<FlowField> flows;
-  for (const RegionPair& pair : Pairs()) {
-    flows.push_back(*flow->Compute(pair.current, pair.key.image));
-  }
+  const std::vector<FlowField> flows = PairFlows();
   const GuidedWarpOptions options = WorkerWarp(state.range(0) != 0);
   size_t i = 0;
   for (auto _ : state) {
