@@ -10,6 +10,9 @@
 //   build/bench/flow_path_bench
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "common/guided_warp.h"

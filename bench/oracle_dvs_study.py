@@ -40,7 +40,10 @@ from warp_loss_by_class import sources  # noqa: E402
 THRESHOLDS = (90, 94, 96, 98, 99)
 CLASS_THRESHOLDS = (70, 75, 80, 85, 90)
 HALO = 64  # the master's default --halo
-MAX_KEY_AGE = 12  # the master's default --max_key_age
+# The master's --max_key_age when the results in BENCHMARKS.md were made
+# (its default is 4 since 2026-12-05); its relocation searches 32 pixels
+# whatever the warp spans, as the worker then did.
+MAX_KEY_AGE = 12
 
 
 def regions(height, width):

@@ -57,8 +57,10 @@ int ColourDistance(const uint8_t* a, const uint8_t* b) {
 GuidedWarpOptions GuidedWarpOptions::ForFrames(int frames) const {
   GuidedWarpOptions options = *this;
   if (relocation.search_per_frame > 0) {
-    options.relocation.search = std::min(
-        relocation.search, relocation.search_per_frame * std::max(1, frames));
+    // Past `search` frames the product only grows (and could overflow).
+    const int spanned = std::clamp(frames, 1, std::max(1, relocation.search));
+    options.relocation.search =
+        std::min(relocation.search, relocation.search_per_frame * spanned);
   }
   return options;
 }

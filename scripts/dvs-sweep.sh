@@ -36,13 +36,21 @@ pin_worker=() pin_rest=()
 pin_cluster() {  # $1: worker count
   pin_worker=() pin_rest=()
   [[ "${TESSERA_SWEEP_PIN:-0}" == 1 ]] || return 0
-  local last=$(($(nproc) - 1))
-  if (($1 > 1 || last < 1)); then
-    echo "dvs-sweep: $1 worker(s) on $(nproc) CPUs: not pinned" >&2
+  if ! command -v taskset >/dev/null; then
+    echo "dvs-sweep: TESSERA_SWEEP_PIN=1 needs taskset (util-linux)" >&2
+    exit 1
+  fi
+  # The CPUs this script may use, which need not start at 0 in a container.
+  local cpus
+  read -r -a cpus < <(python3 -c \
+    'import os; print(*sorted(os.sched_getaffinity(0)))')
+  if (($1 > 1 || ${#cpus[@]} < 2)); then
+    echo "dvs-sweep: $1 worker(s) on ${#cpus[@]} CPUs: not pinned" >&2
     return 0
   fi
-  pin_worker=(taskset -c "$last")
-  pin_rest=(taskset -c "0-$((last - 1))")
+  local others="${cpus[*]:0:${#cpus[@]}-1}"
+  pin_worker=(taskset -c "${cpus[-1]}")
+  pin_rest=(taskset -c "${others// /,}")
 }
 
 mkdir -p "$out"
@@ -72,6 +80,10 @@ start_cluster() {  # $1: worker count
     >"$out/master.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [[ -s "$out/master.port" ]] && break; sleep 0.1; done
+  if [[ ! -s "$out/master.port" ]]; then
+    echo "dvs-sweep: the master did not start; see $out/master.log" >&2
+    exit 1
+  fi
   port=$(cat "$out/master.port")
   for i in $(seq "$1"); do
     "${pin_worker[@]}" "$bin/worker/tessera-worker" --master="127.0.0.1:$port" --model="$model" \

@@ -224,7 +224,8 @@ int Run(const std::string& command_line) {
     samples.origin.carried_warps = options.carried_warps;
     samples.origin.collection = absl::StrFormat(
         "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
-        "%s, target %s, warp radius %d, relocated classes %s",
+        "%s, target %s, warp radius %d, relocated classes %s (search %d px "
+        "a frame, at most %d)",
         absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
         absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
         options.frame_step, options.grid.ToString(),
@@ -234,7 +235,9 @@ int Run(const std::string& command_line) {
             : absl::StrJoin(options.warp.relocation.labels, ",",
                             [](std::string* out, uint8_t id) {
                               absl::StrAppend(out, static_cast<int>(id));
-                            }));
+                            }),
+        options.warp.relocation.search_per_frame,
+        options.warp.relocation.search);
     samples.origin.command = command_line;
     samples.train = *std::move(train);
     samples.val = *std::move(val);

@@ -104,8 +104,8 @@ absl::StatusOr<DecisionFeatures> ComputeDecisionFeatures(
       photo += error;
       if (error > kPhotoErrorLevel) ++photo_high;
       if (!key_confidence.empty()) {
-        // The warp's own nearest pixel (rounding half up, not std::lround's
-        // call into libm: the same pixel once clamped).
+        // The pixel the warp itself takes (common/warp.h), without
+        // std::lround's call into libm.
         const int cx = NearestSourcePixel(x, dx, w);
         const int cy = NearestSourcePixel(y, dy, h);
         const int c = *key_confidence.at(cx, cy);

@@ -96,8 +96,9 @@ ABSL_FLAG(int, warp_radius, 3,
           "within this many pixels, 0..16 (0: plain nearest-pixel warp)");
 ABSL_FLAG(std::string, relocate_classes, "auto",
           "the flow path's warp then searches the key's objects of these "
-          "classes again, up to 32 px from where the flow put them, and "
-          "moves them there (poles, which a fast flow loses): auto (Pole, "
+          "classes again, 8 px for each frame the warp spans (at most 32) "
+          "around where the flow put them, and moves them there (poles, "
+          "which a fast flow loses): auto (Pole, "
           "where the model has that class) | none | class names, "
           "comma-separated");
 ABSL_FLAG(std::string, carry_warps, "auto",

@@ -100,6 +100,8 @@ TEST(ThinRelocationTest, ForFramesScalesTheSearchUpToItsLimit) {
   EXPECT_EQ(options.ForFrames(1).relocation.search, 8);
   EXPECT_EQ(options.ForFrames(3).relocation.search, 24);
   EXPECT_EQ(options.ForFrames(12).relocation.search, 32);
+  EXPECT_EQ(
+      options.ForFrames(std::numeric_limits<int>::max()).relocation.search, 32);
   options.relocation.search_per_frame = 0;  // no scaling
   EXPECT_EQ(options.ForFrames(1).relocation.search, 32);
 }
