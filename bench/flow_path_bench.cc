@@ -91,11 +91,12 @@ std::vector<FlowField> PairFlows() {
   return flows;
 }
 
-// The worker's warp between consecutive frames.
+// The worker's warp options, before FlowPath::Warp scales them to the
+// frames a warp spans.
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
   if (relocate) options.relocation.labels = {tools::synth::kPole};
-  return options.ForFrames(1);
+  return options;
 }
 
 void BM_DisFlow(benchmark::State& state) {
@@ -126,7 +127,9 @@ BENCHMARK(BM_DecisionFeatures)->Unit(benchmark::kMillisecond);
 void BM_GuidedWarp(benchmark::State& state) {
   if (!PairsReady(state)) return;
   const std::vector<FlowField> flows = PairFlows();
-  const GuidedWarpOptions options = WorkerWarp(state.range(0) != 0);
+  // Between consecutive frames, as the worker's carried warps run.
+  const GuidedWarpOptions options =
+      WorkerWarp(state.range(0) != 0).ForFrames(1);
   size_t i = 0;
   for (auto _ : state) {
     const RegionPair& pair = Pairs()[i % kPairs];
