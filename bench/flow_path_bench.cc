@@ -4,8 +4,9 @@
 // DVS sweep's clip), the key labels being the generator's. Times the DIS
 // flow, the decision features, the guided warp with poles relocated (the
 // worker's default) and without, and the whole path as the worker runs it
-// (estimate, then warp). Each iteration takes the next of 24 frame pairs,
-// so moving and still content both count.
+// (estimate, then warp) on the whole region and on the stitched core's
+// window. Each iteration takes the next of 24 frame pairs, so moving and
+// still content both count.
 //
 //   build/bench/flow_path_bench
 #include <benchmark/benchmark.h>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "common/guided_warp.h"
 #include "common/split_stitch.h"
 #include "tools/synth_scene.h"
@@ -141,7 +143,9 @@ void BM_GuidedWarp(benchmark::State& state) {
 BENCHMARK(BM_GuidedWarp)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Flow, features, the network's score and the warp, as a worker that warps
-// the region runs them.
+// the region runs them: on the whole region (0), or (1) on the window the
+// shipped network was trained on (worker/flow_window.h: the stitched
+// 240x180 core of this corner region and a margin).
 void BM_FlowPath(benchmark::State& state) {
   if (!PairsReady(state)) return;
   std::unique_ptr<worker::OpticalFlow> flow = Dis();
@@ -153,11 +157,16 @@ void BM_FlowPath(benchmark::State& state) {
     return;
   }
   worker::FlowPath path(*flow, **network, nullptr, WorkerWarp(true));
+  const Size region = Pairs().front().current.size();
+  const Rect window = state.range(0) == 1
+                          ? path.WindowFor(region, {0, 0, 240, 180})
+                          : Rect{0, 0, region.width, region.height};
+  state.SetLabel(absl::StrFormat("%dx%d", window.width, window.height));
   size_t i = 0;
   for (auto _ : state) {
     const RegionPair& pair = Pairs()[i++ % kPairs];
     absl::StatusOr<worker::FlowEstimate> estimate =
-        path.Estimate(pair.current, pair.key, 1);
+        path.Estimate(pair.current, pair.key, 1, window);
     if (!estimate.ok()) {
       state.SkipWithError(std::string(estimate.status().message()).c_str());
       return;
@@ -165,7 +174,7 @@ void BM_FlowPath(benchmark::State& state) {
     benchmark::DoNotOptimize(path.Warp(pair.current, pair.key, *estimate, 1));
   }
 }
-BENCHMARK(BM_FlowPath)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FlowPath)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tessera

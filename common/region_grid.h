@@ -34,6 +34,12 @@ struct Region {
   int col = 0;
   Rect core;
   Rect area;
+
+  // The core in the area's own pixels: the part of a worker's region that
+  // crop-halo stitching keeps.
+  Rect CoreInArea() const {
+    return {core.x - area.x, core.y - area.y, core.width, core.height};
+  }
 };
 
 // Cores split the frame as evenly as integers allow (sizes differ by at most

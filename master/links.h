@@ -66,6 +66,9 @@ struct TaskMessage {
   Encoding label_encoding = Encoding::kPng;
   TaskPolicy policy;
   std::shared_ptr<const StoredKey> key;  // forwarded with the task, or null
+  // The part of the region stitched into the frame, in the region's pixels
+  // (its core under crop-halo stitching); empty: all of it.
+  Rect stitched;
 };
 
 enum class RegionPath { kUnspecified, kSegmentation, kFlow };

@@ -255,6 +255,9 @@ void MasterCore::DispatchLocked(absl::Time now) {
     task.image = frame->payloads[a.job.region];
     task.want_confidence =
         stream.handle.settings.stitch == StitchMode::kMaxConfidence;
+    if (stream.handle.settings.stitch == StitchMode::kCropHalo) {
+      task.stitched = frame->regions[a.job.region].CoreInArea();
+    }
     // Labels compress well but PNG costs time; follow the region choice:
     // raw on fast links, PNG where the client asked for compact transport.
     task.label_encoding =

@@ -213,6 +213,13 @@ v1::MasterMessage TaskToProto(const TaskMessage& task) {
     policy->set_max_key_age(task.policy.max_key_age);
     policy->set_keep_key(task.policy.keep_key);
   }
+  if (task.stitched.width > 0 && task.stitched.height > 0) {
+    v1::PixelRect* stitched = out->mutable_stitched();
+    stitched->set_x(task.stitched.x);
+    stitched->set_y(task.stitched.y);
+    stitched->set_width(task.stitched.width);
+    stitched->set_height(task.stitched.height);
+  }
   if (task.key) {
     v1::KeyFrame* key = out->mutable_key();
     key->set_frame_index(task.key->frame_index);

@@ -140,6 +140,7 @@ absl::StatusOr<client::StreamSummary> RunSingle(const SingleOptions& options) {
                      .threshold = static_cast<float>(options.threshold),
                      .max_key_age = options.max_key_age,
                      .keep_key = options.flow_path};
+      task.stitched = (*regions)[r].CoreInArea();  // stitched below
       absl::StatusOr<worker::RegionResultOut> out = processor.Process(task);
       if (!out.ok()) return out.status();
       summary.worker_timings += out->timings;

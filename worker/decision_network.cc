@@ -72,6 +72,11 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
       return absl::InvalidArgumentError("feature_std values must be > 0");
     }
   }
+  if (spec.has_window_margin() && spec.window_margin() < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "its window_margin is %d; it must be >= 0 (or absent: whole regions)",
+        spec.window_margin()));
+  }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "its quantile is %g; it must be 0 (a mean) or in (0, 1)",

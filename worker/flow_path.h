@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
 #include "common/guided_warp.h"
+#include "common/image.h"
 #include "worker/decision_features.h"
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
@@ -24,7 +25,9 @@
 namespace tessera::worker {
 
 struct FlowEstimate {
-  FlowField flow;  // current -> key, at the region's size
+  // The part of the region it was made on (worker/flow_window.h).
+  Rect window;
+  FlowField flow;  // current -> key, at the window's size
   DecisionFeatures features;
   float score = 0;  // percent of pixels predicted to agree
   // Wall time of the two steps (with an emulated device's padding).
@@ -32,6 +35,8 @@ struct FlowEstimate {
   double decision_ms = 0;
 };
 
+// At the region's size: outside the estimate's window the labels and
+// confidence are the key's own, unwarped.
 struct WarpedKey {
   LabelMap labels;
   Image confidence;  // empty when the key has none
@@ -54,12 +59,21 @@ class FlowPath {
         warp_(warp),
         carry_warps_(carry_warps) {}
 
-  // INVALID_ARGUMENT when the key is not the region's size.
+  // The part of a region of `region` size to estimate and warp, for a task
+  // whose master stitches only `stitched` of it (empty: all of it): grown
+  // by the margin the decision network was trained with, or all of it for
+  // a network trained on whole regions.
+  Rect WindowFor(Size region, const Rect& stitched) const;
+  // Works on `window` of the region (WindowFor; the whole region when
+  // empty). INVALID_ARGUMENT when the key is not the region's size or the
+  // window is not inside it.
   absl::StatusOr<FlowEstimate> Estimate(const Image& current,
-                                        const KeyFrame& key, int key_age);
+                                        const KeyFrame& key, int key_age,
+                                        const Rect& window = {});
   // `current` is the region the estimate was made for, `frames` after the
   // key's (or carried frame's) frame: objects the flow lost are searched
   // for as far as they can have moved since (GuidedWarpOptions::ForFrames).
+  // Only the estimate's window is warped.
   absl::StatusOr<WarpedKey> Warp(const Image& current, const KeyFrame& key,
                                  const FlowEstimate& estimate,
                                  int frames) const;

@@ -391,6 +391,14 @@ int Run() {
                        : absl::StrFormat(
                              "the mean agreement (held-out error %.2f points)",
                              dn->spec().validation_mae()));
+    // Its features mean what they meant on the window it learned on.
+    TLOG(INFO) << "flow path works on "
+               << (dn->spec().has_window_margin()
+                       ? absl::StrFormat(
+                             "the stitched core of each region and %d px "
+                             "around it",
+                             dn->spec().window_margin())
+                       : std::string("whole regions"));
   }
   if (flow_path && *only_if_faster) {
     absl::Status checked =

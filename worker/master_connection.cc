@@ -16,6 +16,7 @@
 #include "tessera/v1/tessera.grpc.pb.h"
 #include "worker/region_processor.h"
 #include "worker/task_batcher.h"
+#include "worker/task_message.h"
 
 namespace tessera::worker {
 
@@ -89,58 +90,6 @@ v1::WorkerMessage ResultMessage(const RegionResultOut& out) {
     confidence->set_data(out.confidence);
   }
   return message;
-}
-
-absl::StatusOr<EncodedView> ViewOf(const v1::ImageData& data,
-                                   const char* what) {
-  absl::StatusOr<Encoding> encoding = FromProto(data.encoding());
-  if (!encoding.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: %s", what, encoding.status().message()));
-  }
-  return EncodedView{
-      data.data(), *encoding, {data.width(), data.height(), data.channels()}};
-}
-
-// A view of the task's fields; the bytes stay in `task`.
-absl::StatusOr<RegionTaskIn> TaskFromProto(const v1::RegionTask& task) {
-  RegionTaskIn in;
-  in.task = task.task_id();
-  in.stream = task.stream_id();
-  in.region = task.region_id();
-  in.frame_index = task.frame_index();
-  absl::StatusOr<EncodedView> image = ViewOf(task.image(), "region image");
-  if (!image.ok()) return image.status();
-  in.image_bytes = image->bytes;
-  in.encoding = image->encoding;
-  in.declared = image->declared;
-  in.want_confidence = task.want_confidence();
-  absl::StatusOr<Encoding> label_encoding = FromProto(task.label_encoding());
-  if (!label_encoding.ok()) return label_encoding.status();
-  in.label_encoding = *label_encoding;
-  in.policy.allow_flow = task.policy().allow_flow();
-  in.policy.threshold = task.policy().threshold();
-  in.policy.max_key_age = task.policy().max_key_age();
-  in.policy.keep_key = task.policy().keep_key();
-  if (task.has_key()) {
-    KeyIn key;
-    key.frame_index = task.key().frame_index();
-    absl::StatusOr<EncodedView> key_image = ViewOf(task.key().image(), "key");
-    absl::StatusOr<EncodedView> labels =
-        ViewOf(task.key().labels(), "key labels");
-    if (!key_image.ok()) return key_image.status();
-    if (!labels.ok()) return labels.status();
-    key.image = *key_image;
-    key.labels = *labels;
-    if (task.key().has_confidence()) {
-      absl::StatusOr<EncodedView> confidence =
-          ViewOf(task.key().confidence(), "key confidence");
-      if (!confidence.ok()) return confidence.status();
-      key.confidence = *confidence;
-    }
-    in.key = key;
-  }
-  return in;
 }
 
 v1::WorkerMessage FailureMessage(uint64_t task, const absl::Status& error) {

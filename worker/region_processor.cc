@@ -207,7 +207,8 @@ absl::StatusOr<RegionProcessor::FlowAttempt> RegionProcessor::TryFlowPath(
     }
   }
   absl::StatusOr<FlowEstimate> estimate =
-      flow_path_->Estimate(region, *source, static_cast<int>(age));
+      flow_path_->Estimate(region, *source, static_cast<int>(age),
+                           flow_path_->WindowFor(region.size(), task.stitched));
   if (!estimate.ok()) return estimate.status();
   timings.flow_ms = estimate->flow_ms;
   timings.decision_ms = estimate->decision_ms;

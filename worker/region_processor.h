@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/image.h"
 #include "common/image_codec.h"
 #include "common/region_timings.h"
 #include "worker/flow_path.h"
@@ -59,6 +60,9 @@ struct RegionTaskIn {
   Encoding label_encoding = Encoding::kRaw;
   RegionPolicyIn policy;
   std::optional<KeyIn> key;
+  // The part of the region the master stitches, in its pixels; empty: all
+  // of it. The flow path works on it and a margin (FlowPath::WindowFor).
+  Rect stitched;
 };
 
 struct RegionResultOut {

@@ -99,6 +99,38 @@ TEST_F(MasterCoreTest, DeliversStitchedMasksInFrameOrder) {
   EXPECT_TRUE(client->finished->ok());
 }
 
+// The flow path need only warp what the master keeps of each region.
+TEST_F(MasterCoreTest, TasksNameThePartOfTheirRegionThatIsStitched) {
+  auto worker = std::make_shared<FakeWorker>();
+  ASSERT_TRUE(core_.AddWorker(Hello("w", 64), worker).ok());
+  StreamSettings settings = Settings();
+  absl::StatusOr<StreamHandle> halo =
+      core_.OpenStream(settings, std::make_shared<FakeClient>());
+  ASSERT_TRUE(halo.ok());
+  settings.stitch = StitchMode::kMaxConfidence;
+  absl::StatusOr<StreamHandle> overlap =
+      core_.OpenStream(settings, std::make_shared<FakeClient>());
+  ASSERT_TRUE(overlap.ok());
+  ASSERT_TRUE(core_.SubmitFrame(halo->id, 0, RandomFrame(37, 29, 1)).ok());
+  ASSERT_TRUE(core_.SubmitFrame(overlap->id, 0, RandomFrame(37, 29, 1)).ok());
+  absl::StatusOr<std::vector<Region>> grid =
+      MakeRegionGrid({37, 29}, settings.grid);
+  ASSERT_TRUE(grid.ok());
+  ASSERT_EQ(worker->tasks.size(), 8u);
+  int cropped = 0;
+  for (const TaskMessage& task : worker->tasks) {
+    if (task.want_confidence) {
+      EXPECT_EQ(task.stitched, Rect{}) << "overlaps are stitched whole";
+      continue;
+    }
+    const Region& region = (*grid)[task.region_id];
+    EXPECT_EQ(task.stitched, region.CoreInArea());
+    EXPECT_EQ(task.stitched.width, region.core.width);
+    ++cropped;
+  }
+  EXPECT_EQ(cropped, 4);
+}
+
 TEST_F(MasterCoreTest, LostWorkerLosesNoFrameAndDuplicatesNone) {
   auto w1 = std::make_shared<FakeWorker>();
   auto w2 = std::make_shared<FakeWorker>();
