@@ -10,6 +10,7 @@
 #include "common/split_stitch.h"
 #include "common/status_macros.h"
 #include "tools/synth_scene.h"
+#include "worker/flow_window.h"
 #include "worker/local_key_buffer.h"
 
 namespace tessera::tools {
@@ -210,34 +211,43 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
       for (size_t r = 0; r < now.size(); ++r) {
         const worker::KeyFrame& from = carried ? then.carried[r] : then.keys[r];
         if (from.image.size() != now[r].image.size()) continue;
-        ASSIGN_OR_RETURN(FlowField field,
-                         flow.Compute(now[r].image, from.image));
-        ASSIGN_OR_RETURN(worker::DecisionFeatures features,
-                         worker::ComputeDecisionFeatures(
-                             now[r].image, from.image, from.confidence, field,
-                             gap, from.chain));
+        // What the worker's FlowPath works on for this region.
+        const Rect window = worker::FlowWindow(
+            now[r].image.size(), grid[r].CoreInArea(), options.window_margin);
+        const Image current = CropImage(now[r].image, window);
+        const Image from_image = CropImage(from.image, window);
+        const Image from_confidence = CropImage(from.confidence, window);
+        ASSIGN_OR_RETURN(FlowField field, flow.Compute(current, from_image));
+        ASSIGN_OR_RETURN(
+            worker::DecisionFeatures features,
+            worker::ComputeDecisionFeatures(
+                current, from_image, from_confidence, field, gap, from.chain));
         // As far as the worker searches for lost objects: the frames from
         // the frame warped from (the key, or the carried frame before).
         const int frames =
             static_cast<int>(now[r].frame_index - from.frame_index);
-        ASSIGN_OR_RETURN(GuidedWarp warped,
-                         WarpLabelsGuided(from.image, from.labels,
-                                          from.confidence, now[r].image, field,
-                                          options.warp.ForFrames(frames)));
+        ASSIGN_OR_RETURN(
+            GuidedWarp warped,
+            WarpLabelsGuided(from_image, CropImage(from.labels, window),
+                             from_confidence, current, field,
+                             options.warp.ForFrames(frames)));
         if (sampled) {
           DnSample sample;
           sample.features = features.values;
-          sample.agreement = static_cast<float>(
-              AgreementOf(options.target, warped.labels, now[r].labels));
+          sample.agreement = static_cast<float>(AgreementOf(
+              options.target, warped.labels, CropImage(now[r].labels, window)));
           sample.gap = gap;
           samples.push_back(sample);
         }
         if (carried) {
           worker::KeyFrame& next = then.carried[r];
+          // Outside the window, the labels of the frame warped from, as
+          // FlowPath::Warp leaves them.
+          next.labels = worker::PasteWindow(from.labels, warped.labels, window);
+          next.confidence =
+              worker::PasteWindow(from.confidence, warped.confidence, window);
           next.frame_index = now[r].frame_index;
           next.image = now[r].image;
-          next.labels = std::move(warped.labels);
-          next.confidence = std::move(warped.confidence);
           next.chain = worker::ChainOf(features);
         }
       }

@@ -82,6 +82,10 @@ struct DnDatasetOptions {
   int frame_step = 1;          // use every k-th frame as a current frame
   GuidedWarpOptions warp;      // the flow path's warp, as the workers run it
   bool carried_warps = false;  // the workers' --carry_warps
+  // The flow path's window (worker/flow_window.h): each region's core grown
+  // by this many pixels; negative: the whole region. Features, warps and
+  // targets are computed on it.
+  int window_margin = -1;
 };
 
 absl::StatusOr<std::vector<DnSample>> BuildDnSamples(

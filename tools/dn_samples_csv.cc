@@ -36,12 +36,21 @@ std::string OriginLine(absl::string_view key, absl::string_view value) {
 
 }  // namespace
 
+std::string WindowName(int window_margin) {
+  return window_margin < 0
+             ? std::string("the whole region")
+             : absl::StrFormat("the core and %d px around it", window_margin);
+}
+
 absl::Status WriteDnSamplesCsv(const std::string& path,
                                const DnSampleSets& sets) {
   std::ofstream csv(path);
   csv << OriginLine("segmentation_model", sets.origin.segmentation_model)
       << OriginLine("flow", sets.origin.flow)
       << OriginLine("warps", sets.origin.carried_warps ? "carried" : "key")
+      << OriginLine("window", sets.origin.window_margin < 0
+                                  ? std::string("whole")
+                                  : absl::StrCat(sets.origin.window_margin))
       << OriginLine("collection", sets.origin.collection)
       << OriginLine("command", sets.origin.command);
   // Nine significant digits write every float exactly, so that a fit from
@@ -92,6 +101,14 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
         absl::StrFormat("\"# warps: %s\": expected key or carried", warps));
   }
   sets.origin.carried_warps = warps == "carried";
+  // "whole" (or no line: files from before windows) or the core's margin.
+  const std::string& window = origin["window"];
+  if (!window.empty() && window != "whole" &&
+      (!absl::SimpleAtoi(window, &sets.origin.window_margin) ||
+       sets.origin.window_margin < 0)) {
+    return bad(absl::StrFormat(
+        "\"# window: %s\": expected whole or a margin in pixels", window));
+  }
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(
         "the file does not say which segmentation_model and flow collected "

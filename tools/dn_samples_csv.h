@@ -1,9 +1,9 @@
 // Decision network samples as CSV, so that one collection (which runs the
 // segmentation network on every frame: minutes) serves many fits (seconds).
 // Above the header, "# key: value" lines say where the samples came from
-// (segmentation_model, flow, warps, collection, command), so that a network
-// fitted to the file can say what it was trained for. Columns: set (train |
-// val), gap, agreement, then the features in the worker's order
+// (segmentation_model, flow, warps, window, collection, command), so that a
+// network fitted to the file can say what it was trained for. Columns: set
+// (train | val), gap, agreement, then the features in the worker's order
 // (worker/decision_features.h), under a header naming them.
 //
 //   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", sets));
@@ -27,6 +27,9 @@ struct DnSampleOrigin {
   // the newest frame warped from it ("carried"). A file without the line is
   // read as "key".
   bool carried_warps = false;
+  // The flow path's window: each region's core grown by this many pixels,
+  // or the whole region (-1; also a file without the line).
+  int window_margin = -1;
   std::string collection;  // key gaps, grid, target, warp radius
   std::string command;     // the command line that collected them
 };
@@ -36,6 +39,9 @@ struct DnSampleSets {
   std::vector<DnSample> train;
   std::vector<DnSample> val;
 };
+
+// "the whole region" or "the core and N px around it", for messages.
+std::string WindowName(int window_margin);
 
 absl::Status WriteDnSamplesCsv(const std::string& path,
                                const DnSampleSets& sets);

@@ -63,6 +63,12 @@ ABSL_FLAG(bool, carry_warps, true,
           "frame (true) or every frame from the key itself (false, the "
           "paper); the network records which it learned, and with "
           "--samples_from it must match the file's");
+ABSL_FLAG(int, window_margin, 16,
+          "the flow path's window: each region's core (what the master "
+          "stitches) grown by this many pixels, where the flow, the features "
+          "and the warp run (-1: the whole region); the network records it "
+          "and workers follow it, and with --samples_from it must match the "
+          "file's");
 ABSL_FLAG(int, threads, 2, "CPU threads");
 ABSL_FLAG(int, epochs, 100, "training epochs");
 ABSL_FLAG(std::string, hidden, "32,32", "hidden layer widths");
@@ -183,6 +189,12 @@ int Run(const std::string& command_line) {
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   options.warp = *std::move(warp);
   options.carried_warps = absl::GetFlag(FLAGS_carry_warps);
+  options.window_margin = absl::GetFlag(FLAGS_window_margin);
+  if (options.window_margin < -1) {
+    return Fail(absl::StrFormat(
+        "--window_margin=%d: expected -1 (the whole region) or a margin >= 0",
+        options.window_margin));
+  }
   absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
   if (!target.ok()) return Fail(std::string(target.status().message()));
   options.target = *target;
@@ -206,6 +218,11 @@ int Run(const std::string& command_line) {
           worker::WarpSourceName(samples.origin.carried_warps),
           options.carried_warps ? "true" : "false"));
     }
+    if (samples.origin.window_margin != options.window_margin) {
+      return Fail(absl::StrFormat(
+          "%s was collected on %s, but --window_margin=%d", samples_from,
+          WindowName(samples.origin.window_margin), options.window_margin));
+    }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
                 samples_from.c_str(), samples.train.size(), samples.val.size(),
                 samples.origin.collection.c_str());
@@ -222,6 +239,7 @@ int Run(const std::string& command_line) {
     samples.origin.segmentation_model = (*segmenter)->model_name();
     samples.origin.flow = (*flow)->name();
     samples.origin.carried_warps = options.carried_warps;
+    samples.origin.window_margin = options.window_margin;
     samples.origin.collection = absl::StrFormat(
         "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
         "%s, target %s, warp radius %d, relocated classes %s (search %d px "
@@ -268,13 +286,17 @@ int Run(const std::string& command_line) {
           : std::string("the mean agreement");
   fit->spec.set_description(absl::StrFormat(
       "DVSNet decision network for %s: %d train / %d held-out region "
-      "samples, %s, warps %s; score: %s",
+      "samples, %s, warps %s, on %s; score: %s",
       samples.origin.segmentation_model, samples.train.size(),
       samples.val.size(), samples.origin.collection,
-      worker::WarpSourceName(samples.origin.carried_warps), score));
+      worker::WarpSourceName(samples.origin.carried_warps),
+      WindowName(samples.origin.window_margin), score));
   fit->spec.set_segmentation_model(samples.origin.segmentation_model);
   fit->spec.set_flow(samples.origin.flow);
   fit->spec.set_carried_warps(samples.origin.carried_warps);
+  if (samples.origin.window_margin >= 0) {
+    fit->spec.set_window_margin(samples.origin.window_margin);
+  }
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()
                              ? command_line

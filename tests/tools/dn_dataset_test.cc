@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "common/image_codec.h"
+#include "common/region_grid.h"
+#include "common/split_stitch.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "worker/decision_network.h"
@@ -119,53 +121,74 @@ class MovingClip final : public Clip {
 // worker that carries its warps, warping every frame of a region from the
 // key of frame 0, scores each frame as the shipped network scores the
 // sample of the same frame and gap; every other frame as the current one
-// gives the same samples on those frames.
-TEST(BuildDnSamplesTest, CarriedSamplesAreWhatACarryingWorkerSees) {
+// gives the same samples on those frames. With a window (the network's
+// margin around the stitched core of two regions), the worker works on the
+// same window as the samples.
+class BuildDnSamplesTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BuildDnSamplesTest, CarriedSamplesAreWhatACarryingWorkerSees) {
   constexpr int kFrames = 6;
+  const bool windowed = GetParam();
   std::unique_ptr<worker::Segmenter> segmenter =
       *worker::CreateSegmenter({.backend = "null", .null_classes = 11});
   std::unique_ptr<worker::OpticalFlow> flow =
       *worker::CreateOpticalFlow({.backend = "dis"});
-  absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> dn =
+  absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> shipped =
       worker::LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) +
                                   "/synth.dn.json");
-  ASSERT_TRUE(dn.ok()) << dn.status();
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  v1::DecisionNetwork spec = (*shipped)->spec();
+  spec.clear_window_margin();
+  if (windowed) spec.set_window_margin(4);
+  std::unique_ptr<worker::DecisionNetwork> dn =
+      *worker::MakeDecisionNetwork(spec);
   DnDatasetOptions options;
-  options.grid = {1, 1, 0};
+  // Two regions 64 px wide with 48-px cores; the window is 52 px wide.
+  options.grid = windowed ? GridSpec{1, 2, 16} : GridSpec{1, 1, 0};
+  options.window_margin = windowed ? 4 : -1;
   options.carried_warps = true;
   MovingClip clip(kFrames);
   absl::StatusOr<std::vector<DnSample>> samples =
       BuildDnSamples(clip, *segmenter, *flow, options);
   ASSERT_TRUE(samples.ok()) << samples.status();
-  // Frame t has gaps 0..t, in order.
-  ASSERT_EQ(samples->size(), static_cast<size_t>(kFrames * (kFrames + 1) / 2));
-  auto sample_at = [&](int frame, int gap) {
-    return (*samples)[frame * (frame + 1) / 2 + gap];
+  const int regions = windowed ? 2 : 1;
+  // Frame t has gaps 0..t, in order, each with every region.
+  ASSERT_EQ(samples->size(),
+            static_cast<size_t>(regions * kFrames * (kFrames + 1) / 2));
+  auto sample_at = [&](int frame, int gap, int region) {
+    return (*samples)[regions * (frame * (frame + 1) / 2 + gap) + region];
   };
 
-  worker::FlowPath path(*flow, **dn, nullptr, options.warp,
+  worker::FlowPath path(*flow, *dn, nullptr, options.warp,
                         /*carry_warps=*/true);
   worker::RegionProcessor processor(*segmenter, {}, &path);
+  const std::vector<Region> grid = *MakeRegionGrid({96, 64}, options.grid);
   for (int t = 0; t < kFrames; ++t) {
-    const Image image = MovedTexture(2 * t);
-    const std::string raw(image.pixels.begin(), image.pixels.end());
-    absl::StatusOr<worker::RegionResultOut> out =
-        processor.Process({.task = static_cast<uint64_t>(t) + 1,
-                           .stream = "s",
-                           .frame_index = static_cast<uint64_t>(t),
-                           .image_bytes = raw,
-                           .declared = {96, 64, 3},
-                           .policy = {.allow_flow = true,
-                                      .threshold = 0,
-                                      .max_key_age = 12,
-                                      .keep_key = true}});
-    ASSERT_TRUE(out.ok()) << out.status();
-    if (t == 0) continue;  // the key
-    ASSERT_TRUE(out->flow_path) << "frame " << t;
-    EXPECT_EQ(out->warped_from_frame_index, static_cast<uint64_t>(t - 1));
-    worker::DecisionFeatures features;
-    features.values = sample_at(t, t).features;
-    EXPECT_NEAR(out->score, (*dn)->Score(features), 1e-4) << "frame " << t;
+    const Image frame = MovedTexture(2 * t);
+    for (int r = 0; r < regions; ++r) {
+      const Image image = CropImage(frame, grid[r].area);
+      const std::string raw(image.pixels.begin(), image.pixels.end());
+      absl::StatusOr<worker::RegionResultOut> out =
+          processor.Process({.task = static_cast<uint64_t>(t * regions + r) + 1,
+                             .stream = "s",
+                             .region = r,
+                             .frame_index = static_cast<uint64_t>(t),
+                             .image_bytes = raw,
+                             .declared = {image.width, image.height, 3},
+                             .policy = {.allow_flow = true,
+                                        .threshold = 0,
+                                        .max_key_age = 12,
+                                        .keep_key = true},
+                             .stitched = grid[r].CoreInArea()});
+      ASSERT_TRUE(out.ok()) << out.status();
+      if (t == 0) continue;  // the key
+      ASSERT_TRUE(out->flow_path) << "frame " << t;
+      EXPECT_EQ(out->warped_from_frame_index, static_cast<uint64_t>(t - 1));
+      worker::DecisionFeatures features;
+      features.values = sample_at(t, t, r).features;
+      EXPECT_NEAR(out->score, dn->Score(features), 1e-4)
+          << "frame " << t << ", region " << r;
+    }
   }
 
   options.frame_step = 2;
@@ -175,15 +198,20 @@ TEST(BuildDnSamplesTest, CarriedSamplesAreWhatACarryingWorkerSees) {
   ASSERT_TRUE(every_other.ok()) << every_other.status();
   size_t i = 0;
   for (int t = 0; t < kFrames; t += 2) {
-    for (int gap = 0; gap <= t; ++gap, ++i) {
-      ASSERT_LT(i, every_other->size());
-      EXPECT_EQ((*every_other)[i].features, sample_at(t, gap).features)
-          << "frame " << t << ", gap " << gap;
-      EXPECT_EQ((*every_other)[i].agreement, sample_at(t, gap).agreement);
+    for (int gap = 0; gap <= t; ++gap) {
+      for (int r = 0; r < regions; ++r, ++i) {
+        ASSERT_LT(i, every_other->size());
+        EXPECT_EQ((*every_other)[i].features, sample_at(t, gap, r).features)
+            << "frame " << t << ", gap " << gap;
+        EXPECT_EQ((*every_other)[i].agreement, sample_at(t, gap, r).agreement);
+      }
     }
   }
   EXPECT_EQ(i, every_other->size());
 }
+
+INSTANTIATE_TEST_SUITE_P(WholeOrWindowed, BuildDnSamplesTest,
+                         ::testing::Bool());
 
 }  // namespace
 }  // namespace tessera::tools

@@ -29,6 +29,7 @@ DnSampleSets SomeSets() {
   sets.origin.segmentation_model = "synth";
   sets.origin.flow = "dis-ultrafast@1";
   sets.origin.carried_warps = true;
+  sets.origin.window_margin = 16;
   sets.origin.collection = "clips synth:1, keys 0..12";
   sets.origin.command = "tessera-train-dn --model=models/synth.pt";
   // Values that six significant digits would round.
@@ -60,6 +61,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   EXPECT_EQ(read->origin.segmentation_model, "synth");
   EXPECT_EQ(read->origin.flow, "dis-ultrafast@1");
   EXPECT_TRUE(read->origin.carried_warps);
+  EXPECT_EQ(read->origin.window_margin, 16);
   EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
   EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
   std::filesystem::remove(path);
@@ -92,11 +94,11 @@ absl::Status ReadWithRow(const std::string& row) {
 }
 
 TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
-  // Five origin lines, the header, three samples: the new row is line 10.
+  // Six origin lines, the header, three samples: the new row is line 11.
   const absl::Status agreement =
       ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9,10,11,12,13");
   EXPECT_EQ(agreement.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(agreement.message(), HasSubstr(":10: the gap or the agreement"));
+  EXPECT_THAT(agreement.message(), HasSubstr(":11: the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9,10,11,12,13").message(),
@@ -151,6 +153,37 @@ TEST(DnSamplesCsvTest, TheWarpsLineIsOptionalButMustBeKnown) {
   const absl::Status unknown = ReadDnSamplesCsv(path).status();
   EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(unknown.message(), HasSubstr("warps: sideways"));
+  std::filesystem::remove(path);
+}
+
+// Files written before windows have no "# window" line: their samples were
+// taken on whole regions.
+TEST(DnSamplesCsvTest, TheWindowLineIsOptionalButMustBeAMargin) {
+  const std::string path = WriteTempFile("window-", "", ".csv");
+  ASSERT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
+  std::string text;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      if (line != "# window: 16") text += line + "\n";
+    }
+  }
+  std::ofstream(path, std::ios::trunc) << text;
+  absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->origin.window_margin, -1);
+
+  std::ofstream(path, std::ios::trunc) << "# window: whole\n" << text;
+  absl::StatusOr<DnSampleSets> whole = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->origin.window_margin, -1);
+
+  for (const char* bad : {"-4", "wide"}) {
+    std::ofstream(path, std::ios::trunc) << "# window: " << bad << "\n" << text;
+    const absl::Status refused = ReadDnSamplesCsv(path).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.message(), HasSubstr(std::string("window: ") + bad));
+  }
   std::filesystem::remove(path);
 }
 
