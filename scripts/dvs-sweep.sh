@@ -8,6 +8,7 @@
 #   TESSERA_SWEEP_SOURCE=../shared/data/video/highway_960x540_25fps.mp4 \
 #   TESSERA_SWEEP_MODEL=models/camvid.pt bash scripts/dvs-sweep.sh
 #
+# TESSERA_SWEEP_SEED picks the generated clip (600 by default).
 # TESSERA_SWEEP_MASTER_ARGS, TESSERA_SWEEP_WORKER_ARGS and
 # TESSERA_SWEEP_STREAM_ARGS add flags to the master, the workers and the
 # client (e.g. --max_key_age=N, --dn=FILE, --skip_frames=N).
@@ -23,6 +24,7 @@ frames="${TESSERA_SWEEP_FRAMES:-120}"
 workers_list="${TESSERA_SWEEP_WORKERS:-1 2 4}"
 thresholds="${TESSERA_SWEEP_THRESHOLDS:-70 80 85 90 94 96 98}"
 worker_threads="${TESSERA_SWEEP_THREADS:-1}"
+seed="${TESSERA_SWEEP_SEED:-600}"
 extra_stream_args=(${TESSERA_SWEEP_STREAM_ARGS:-})
 extra_worker_args=(${TESSERA_SWEEP_WORKER_ARGS:-})
 extra_master_args=(${TESSERA_SWEEP_MASTER_ARGS:-})
@@ -57,9 +59,9 @@ mkdir -p "$out"
 source="${TESSERA_SWEEP_SOURCE:-}"
 gt=""
 if [[ -z "$source" ]]; then
-  # Seed 600: a clip neither the model nor its decision network saw.
+  # Seeds from 600 on: clips neither the model nor its decision network saw.
   build/tools/tessera-synth --out="$out/clip" --frames="$frames" --width=480 \
-    --height=360 --seed=600 --scene_cut_every=60 >/dev/null
+    --height=360 --seed="$seed" --scene_cut_every=60 >/dev/null
   source="$out/clip/frames"
   gt="$out/clip/labels"
 fi
@@ -109,7 +111,7 @@ run() {  # $1: name, rest: tessera-stream flags
 }
 
 csv="$out/results.csv"
-echo "workers,threshold,fps,miou,pixel_accuracy,warped_fraction,seg_ms,flow_ms,key_kb_per_frame" >"$csv"
+echo "workers,threshold,fps,miou,pixel_accuracy,warped_fraction,seg_ms,flow_ms,key_kb_per_frame,speedup,speedup_same_cpu" >"$csv"
 for workers in $workers_list; do
   start_cluster "$workers"
   if [[ -n "$gt" ]]; then
@@ -124,16 +126,25 @@ for workers in $workers_list; do
       run "w$workers-t$t" --dvs=fixed --threshold="$t" --gt="$ref"
     fi
     python3 - "$out/w$workers-$([[ $t == off ]] && echo off || echo t$t).json" \
-      "$workers" "$t" >>"$csv" <<'PY'
+      "$workers" "$t" "$out/w$workers-off.json" >>"$csv" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+off = json.load(open(sys.argv[4]))
+# The fps against segmentation only, and the same corrected for how fast
+# the CPU ran each run: a shared VM's speed drifts by up to half between
+# minutes, and a run's own segmentation time per region measures it (fps
+# times that time is unchanged when every step slows alike).
+speedup = r["fps"] / off["fps"]
+seg, seg_off = r["segmentation_ms_per_region"], off["segmentation_ms_per_region"]
+same_cpu = speedup * seg / seg_off if seg > 0 and seg_off > 0 else float("nan")
 print(",".join([sys.argv[2], sys.argv[3], "%.2f" % r["fps"],
                 "%.2f" % (100 * r.get("miou", float("nan"))),
                 "%.2f" % (100 * r.get("pixel_accuracy", float("nan"))),
                 "%.3f" % r["warped_fraction"],
                 "%.2f" % r["segmentation_ms_per_region"],
                 "%.2f" % r["flow_ms_per_region"],
-                "%.1f" % (r["key_bytes_per_frame"] / 1000)]))
+                "%.1f" % (r["key_bytes_per_frame"] / 1000),
+                "%.2f" % speedup, "%.2f" % same_cpu]))
 PY
   done
   stop_cluster
