@@ -211,12 +211,18 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
       for (size_t r = 0; r < now.size(); ++r) {
         const worker::KeyFrame& from = carried ? then.carried[r] : then.keys[r];
         if (from.image.size() != now[r].image.size()) continue;
-        // What the worker's FlowPath works on for this region.
-        const Rect window = worker::FlowWindow(
+        // What the worker's FlowPath works on for this region, cropped as
+        // it crops (worker/flow_window.h).
+        const Rect flow_window = worker::FlowWindow(
             now[r].image.size(), grid[r].CoreInArea(), options.window_margin);
-        const Image current = CropImage(now[r].image, window);
-        const Image from_image = CropImage(from.image, window);
-        const Image from_confidence = CropImage(from.confidence, window);
+        Image current_crop, image_crop, confidence_crop, labels_crop,
+            segmented_crop;
+        const Image& current =
+            worker::InWindow(now[r].image, flow_window, current_crop);
+        const Image& from_image =
+            worker::InWindow(from.image, flow_window, image_crop);
+        const Image& from_confidence =
+            worker::InWindow(from.confidence, flow_window, confidence_crop);
         ASSIGN_OR_RETURN(FlowField field, flow.Compute(current, from_image));
         ASSIGN_OR_RETURN(
             worker::DecisionFeatures features,
@@ -228,24 +234,30 @@ absl::StatusOr<std::vector<DnSample>> BuildDnSamples(
             static_cast<int>(now[r].frame_index - from.frame_index);
         ASSIGN_OR_RETURN(
             GuidedWarp warped,
-            WarpLabelsGuided(from_image, CropImage(from.labels, window),
-                             from_confidence, current, field,
-                             options.warp.ForFrames(frames)));
+            WarpLabelsGuided(
+                from_image,
+                worker::InWindow(from.labels, flow_window, labels_crop),
+                from_confidence, current, field,
+                options.warp.ForFrames(frames)));
         if (sampled) {
           DnSample sample;
           sample.features = features.values;
+          // Over the window's pixels: those the flow path produced.
           sample.agreement = static_cast<float>(AgreementOf(
-              options.target, warped.labels, CropImage(now[r].labels, window)));
+              options.target, warped.labels,
+              worker::InWindow(now[r].labels, flow_window, segmented_crop)));
           sample.gap = gap;
           samples.push_back(sample);
         }
         if (carried) {
+          // `next` is `from` (the carried frame before): each paste makes
+          // a new image before it is assigned. Outside the window, the
+          // labels of the frame warped from, as FlowPath::Warp leaves them.
           worker::KeyFrame& next = then.carried[r];
-          // Outside the window, the labels of the frame warped from, as
-          // FlowPath::Warp leaves them.
-          next.labels = worker::PasteWindow(from.labels, warped.labels, window);
-          next.confidence =
-              worker::PasteWindow(from.confidence, warped.confidence, window);
+          next.labels =
+              worker::PasteWindow(from.labels, warped.labels, flow_window);
+          next.confidence = worker::PasteWindow(from.confidence,
+                                                warped.confidence, flow_window);
           next.frame_index = now[r].frame_index;
           next.image = now[r].image;
           next.chain = worker::ChainOf(features);

@@ -36,12 +36,6 @@ std::string OriginLine(absl::string_view key, absl::string_view value) {
 
 }  // namespace
 
-std::string WindowName(int window_margin) {
-  return window_margin < 0
-             ? std::string("the whole region")
-             : absl::StrFormat("the core and %d px around it", window_margin);
-}
-
 absl::Status WriteDnSamplesCsv(const std::string& path,
                                const DnSampleSets& sets) {
   std::ofstream csv(path);

@@ -40,9 +40,6 @@ struct DnSampleSets {
   std::vector<DnSample> val;
 };
 
-// "the whole region" or "the core and N px around it", for messages.
-std::string WindowName(int window_margin);
-
 absl::Status WriteDnSamplesCsv(const std::string& path,
                                const DnSampleSets& sets);
 

@@ -25,6 +25,7 @@
 #include "tools/dn_fit.h"
 #include "tools/dn_samples_csv.h"
 #include "worker/decision_network.h"
+#include "worker/flow_window.h"
 #include "worker/model_card.h"
 #include "worker/warp_options.h"
 
@@ -190,10 +191,12 @@ int Run(const std::string& command_line) {
   options.warp = *std::move(warp);
   options.carried_warps = absl::GetFlag(FLAGS_carry_warps);
   options.window_margin = absl::GetFlag(FLAGS_window_margin);
-  if (options.window_margin < -1) {
+  if (options.window_margin < -1 ||
+      options.window_margin > worker::kMaxWindowMargin) {
     return Fail(absl::StrFormat(
-        "--window_margin=%d: expected -1 (the whole region) or a margin >= 0",
-        options.window_margin));
+        "--window_margin=%d: expected -1 (the whole region) or a margin "
+        "0..%d",
+        options.window_margin, worker::kMaxWindowMargin));
   }
   absl::StatusOr<DnTarget> target = ParseDnTarget(absl::GetFlag(FLAGS_target));
   if (!target.ok()) return Fail(std::string(target.status().message()));
@@ -221,7 +224,8 @@ int Run(const std::string& command_line) {
     if (samples.origin.window_margin != options.window_margin) {
       return Fail(absl::StrFormat(
           "%s was collected on %s, but --window_margin=%d", samples_from,
-          WindowName(samples.origin.window_margin), options.window_margin));
+          worker::DescribeFlowWindow(samples.origin.window_margin),
+          options.window_margin));
     }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
                 samples_from.c_str(), samples.train.size(), samples.val.size(),
@@ -290,7 +294,7 @@ int Run(const std::string& command_line) {
       samples.origin.segmentation_model, samples.train.size(),
       samples.val.size(), samples.origin.collection,
       worker::WarpSourceName(samples.origin.carried_warps),
-      WindowName(samples.origin.window_margin), score));
+      worker::DescribeFlowWindow(samples.origin.window_margin), score));
   fit->spec.set_segmentation_model(samples.origin.segmentation_model);
   fit->spec.set_flow(samples.origin.flow);
   fit->spec.set_carried_warps(samples.origin.carried_warps);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
+#include "worker/flow_window.h"
 #include "worker/json_proto.h"
 
 namespace tessera::worker {
@@ -72,10 +73,12 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
       return absl::InvalidArgumentError("feature_std values must be > 0");
     }
   }
-  if (spec.has_window_margin() && spec.window_margin() < 0) {
+  if (spec.has_window_margin() &&
+      (spec.window_margin() < 0 || spec.window_margin() > kMaxWindowMargin)) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "its window_margin is %d; it must be >= 0 (or absent: whole regions)",
-        spec.window_margin()));
+        "its window_margin is %d; it must be 0..%d (or absent: whole "
+        "regions)",
+        spec.window_margin(), kMaxWindowMargin));
   }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(

@@ -1,5 +1,6 @@
 // The decision network: from a region's DecisionFeatures, the predicted
-// percentage of pixels on which the flow path's labels will agree with the
+// percentage of pixels (of the part the flow path works on,
+// worker/flow_window.h) on which the flow path's labels will agree with the
 // segmentation path's (DVSNet's "confidence score"). A worker warps a region
 // when the score reaches the task's threshold.
 //

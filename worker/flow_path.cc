@@ -5,47 +5,72 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
-#include "common/split_stitch.h"
+#include "common/log.h"
 #include "worker/flow_window.h"
 
 namespace tessera::worker {
 namespace {
 
-// `image` inside `window`: the image itself when the window covers it (or
-// it is empty), else a copy of that part made in `crop`.
-const Image& InWindow(const Image& image, const Rect& window, Image& crop) {
-  if (image.empty() || CoversWhole(window, image.size())) return image;
-  crop = CropImage(image, window);
-  return crop;
+// An empty window means the whole region.
+Rect WholeIfEmpty(const Rect& window, Size region) {
+  return window.width > 0 && window.height > 0
+             ? window
+             : Rect{0, 0, region.width, region.height};
+}
+
+// INVALID_ARGUMENT unless the key's image, its labels (when `with_labels`)
+// and its confidence (when it has one) are the region's size, and `window`
+// lies inside the region: the crops below read only there.
+absl::Status CheckKeyAndWindow(const Image& current, const KeyFrame& key,
+                               const Rect& window, bool with_labels) {
+  const Size region = current.size();
+  const bool confidence_fits =
+      key.confidence.empty() ||
+      (key.confidence.size() == region && key.confidence.channels == 1);
+  if (key.image.size() != region ||
+      (with_labels && key.labels.size() != region) || !confidence_fits) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "key of frame %d is %dx%d (labels %dx%d, confidence %dx%dx%d), the "
+        "region is %dx%d",
+        key.frame_index, key.image.width, key.image.height, key.labels.width,
+        key.labels.height, key.confidence.width, key.confidence.height,
+        key.confidence.channels, region.width, region.height));
+  }
+  if (!InsideOf(window, region)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "flow window %dx%d at (%d, %d) is not inside the %dx%d region",
+        window.width, window.height, window.x, window.y, region.width,
+        region.height));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 Rect FlowPath::WindowFor(Size region, const Rect& stitched) const {
   const v1::DecisionNetwork& spec = network_.spec();
-  return FlowWindow(region, stitched,
-                    spec.has_window_margin() ? spec.window_margin() : -1);
+  const int margin = spec.has_window_margin() ? spec.window_margin() : -1;
+  if (margin >= 0 && (stitched.width <= 0 || stitched.height <= 0) &&
+      !warned_whole_.exchange(true)) {
+    TLOG(WARNING) << "decision network " << spec.name() << " learned on "
+                  << DescribeFlowWindow(margin)
+                  << ", but tasks do not say which part is stitched "
+                     "(max-confidence stitching, or an older master): they "
+                     "are estimated on whole regions, which its scores were "
+                     "not fitted to";
+  }
+  return FlowWindow(region, stitched, margin);
 }
 
 absl::StatusOr<FlowEstimate> FlowPath::Estimate(const Image& current,
                                                 const KeyFrame& key,
                                                 int key_age,
                                                 const Rect& window) {
-  if (key.image.size() != current.size()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "key of frame %d is %dx%d, the region is %dx%d", key.frame_index,
-        key.image.width, key.image.height, current.width, current.height));
-  }
   FlowEstimate estimate;
-  estimate.window = window.width > 0 && window.height > 0
-                        ? window
-                        : Rect{0, 0, current.width, current.height};
+  estimate.window = WholeIfEmpty(window, current.size());
   const Rect& w = estimate.window;
-  if (w.x < 0 || w.y < 0 || w.right() > current.width ||
-      w.bottom() > current.height) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "flow window %dx%d at (%d, %d) is not inside the %dx%d region", w.width,
-        w.height, w.x, w.y, current.width, current.height));
+  if (absl::Status ok = CheckKeyAndWindow(current, key, w, false); !ok.ok()) {
+    return ok;
   }
   Image current_crop, key_crop, confidence_crop;
   const Image& now = InWindow(current, w, current_crop);
@@ -94,15 +119,9 @@ absl::StatusOr<WarpedKey> FlowPath::Warp(const Image& current,
                                          const FlowEstimate& estimate,
                                          int frames) const {
   const DevicePacer::Clock::time_point start = DevicePacer::Clock::now();
-  const Rect& w = estimate.window;
-  if (key.image.size() != current.size() ||
-      key.labels.size() != current.size() || w.x < 0 || w.y < 0 ||
-      w.right() > current.width || w.bottom() > current.height) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "warp of a %dx%d key to a %dx%d region in a %dx%d window at (%d, %d): "
-        "sizes differ",
-        key.image.width, key.image.height, current.width, current.height,
-        w.width, w.height, w.x, w.y));
+  const Rect w = WholeIfEmpty(estimate.window, current.size());
+  if (absl::Status ok = CheckKeyAndWindow(current, key, w, true); !ok.ok()) {
+    return ok;
   }
   Image current_crop, image_crop, labels_crop, confidence_crop;
   absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
@@ -117,9 +136,7 @@ absl::StatusOr<WarpedKey> FlowPath::Warp(const Image& current,
     warped.confidence = std::move(guided->confidence);
   } else {
     warped.labels = PasteWindow(key.labels, guided->labels, w);
-    if (!key.confidence.empty()) {
-      warped.confidence = PasteWindow(key.confidence, guided->confidence, w);
-    }
+    warped.confidence = PasteWindow(key.confidence, guided->confidence, w);
   }
   if (pacer_ != nullptr) {
     pacer_->PadStep(DevicePacer::Step::kWarp, {w.width, w.height}, start);

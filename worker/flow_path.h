@@ -6,11 +6,15 @@
 // path carries its warps.
 //
 //   FlowPath path(*flow, *decision_network);
-//   ASSIGN_OR_RETURN(FlowEstimate e, path.Estimate(region, *key, age));
+//   const Rect window = path.WindowFor(region.size(), task.stitched);
+//   ASSIGN_OR_RETURN(FlowEstimate e,
+//                    path.Estimate(region, *key, age, window));
 //   if (e.score >= threshold)
 //     ASSIGN_OR_RETURN(WarpedKey w, path.Warp(region, *key, e, frames));
 #ifndef TESSERA_WORKER_FLOW_PATH_H_
 #define TESSERA_WORKER_FLOW_PATH_H_
+
+#include <atomic>
 
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
@@ -62,11 +66,12 @@ class FlowPath {
   // The part of a region of `region` size to estimate and warp, for a task
   // whose master stitches only `stitched` of it (empty: all of it): grown
   // by the margin the decision network was trained with, or all of it for
-  // a network trained on whole regions.
+  // a network trained on whole regions. Logs once when a network trained
+  // on windows meets a task that names no stitched part.
   Rect WindowFor(Size region, const Rect& stitched) const;
   // Works on `window` of the region (WindowFor; the whole region when
-  // empty). INVALID_ARGUMENT when the key is not the region's size or the
-  // window is not inside it.
+  // empty). INVALID_ARGUMENT when the key's image or confidence is not the
+  // region's size or the window is not inside it.
   absl::StatusOr<FlowEstimate> Estimate(const Image& current,
                                         const KeyFrame& key, int key_age,
                                         const Rect& window = {});
@@ -88,6 +93,8 @@ class FlowPath {
   DevicePacer* pacer_;
   GuidedWarpOptions warp_;
   bool carry_warps_;
+  // Set once the missing stitched part has been logged (WindowFor).
+  mutable std::atomic<bool> warned_whole_{false};
 };
 
 }  // namespace tessera::worker

@@ -27,7 +27,8 @@ namespace tessera::worker {
 
 // A region at the frame where it was segmented, with what the segmentation
 // path said there; or, carried, at a later frame with the labels warped
-// there from such a key.
+// there from such a key (inside the flow path's window; outside it, those
+// of the frame warped from: worker/flow_window.h).
 struct KeyFrame {
   uint64_t frame_index = 0;
   Image image;       // RGB region

@@ -26,6 +26,7 @@
 #include "common/tls.h"
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
+#include "worker/flow_window.h"
 #include "worker/master_connection.h"
 #include "worker/model_card.h"
 #include "worker/optical_flow.h"
@@ -393,12 +394,9 @@ int Run() {
                              dn->spec().validation_mae()));
     // Its features mean what they meant on the window it learned on.
     TLOG(INFO) << "flow path works on "
-               << (dn->spec().has_window_margin()
-                       ? absl::StrFormat(
-                             "the stitched core of each region and %d px "
-                             "around it",
-                             dn->spec().window_margin())
-                       : std::string("whole regions"));
+               << DescribeFlowWindow(dn->spec().has_window_margin()
+                                         ? dn->spec().window_margin()
+                                         : -1);
   }
   if (flow_path && *only_if_faster) {
     absl::Status checked =

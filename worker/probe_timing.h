@@ -24,7 +24,11 @@ absl::StatusOr<double> MeasureRegionsPerSecond(Segmenter& segmenter, Size probe,
 
 // Milliseconds per region of the whole flow path (flow, decision features
 // and network, warp) from a key two pixels away from the probe region,
-// averaged over `runs` after one warm-up run.
+// averaged over `runs` after one warm-up run. On the whole probe region:
+// the worker does not know the master's grid, and tasks run on the window
+// of what is stitched (FlowPath::WindowFor), so with a network trained on
+// windows this is an upper bound (3.2 ms for a 304x244 region against
+// 2.3 ms for its 256x196 window, BENCHMARKS.md).
 absl::StatusOr<double> MeasureFlowPathMs(FlowPath& flow_path, Size probe,
                                          int runs);
 

@@ -1,8 +1,10 @@
 #include "worker/task_message.h"
 
 #include <cstdint>
+#include <string>
 
 #include "absl/strings/str_format.h"
+#include "common/image_codec.h"
 #include "common/wire.h"
 
 namespace tessera::worker {
@@ -60,20 +62,24 @@ absl::StatusOr<RegionTaskIn> TaskFromProto(const v1::RegionTask& task) {
   }
   if (task.has_stitched()) {
     const v1::PixelRect& part = task.stitched();
-    // In 64 bits: a malformed message's sums must not overflow. A region
-    // that declares no size is checked by FlowWindow, which clips.
+    // In 64 bits: a malformed message's sums must not overflow. Each side
+    // the region declares bounds it; no side may pass the decoder's limit.
+    const DecodeLimits limits;
     const int64_t right = int64_t{part.x()} + part.width();
     const int64_t bottom = int64_t{part.y()} + part.height();
-    const bool declared = in.declared.width > 0 && in.declared.height > 0;
+    const int64_t width_bound =
+        in.declared.width > 0 ? in.declared.width : limits.max_width;
+    const int64_t height_bound =
+        in.declared.height > 0 ? in.declared.height : limits.max_height;
     if (part.x() < 0 || part.y() < 0 || part.width() <= 0 ||
-        part.height() <= 0 ||
-        (declared &&
-         (right > in.declared.width || bottom > in.declared.height))) {
+        part.height() <= 0 || right > width_bound || bottom > height_bound) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "task %d: the stitched part %dx%d at (%d, %d) is not inside the "
-          "%dx%d region",
+          "region (%s)",
           task.task_id(), part.width(), part.height(), part.x(), part.y(),
-          in.declared.width, in.declared.height));
+          in.declared.width > 0 && in.declared.height > 0
+              ? absl::StrFormat("%dx%d", in.declared.width, in.declared.height)
+              : std::string("its size is not declared")));
     }
     in.stitched = {part.x(), part.y(), part.width(), part.height()};
   }

@@ -27,6 +27,19 @@ TEST(FlowWindowTest, GrowsTheStitchedPartByTheMarginWithinTheRegion) {
             (Rect{32, 32, 240, 180}));
 }
 
+TEST(FlowWindowTest, HugePartsAndMarginsAreClippedNotOverflowed) {
+  const Size region{304, 244};
+  EXPECT_EQ(FlowWindow(region, {2147483000, 0, 600, 10}, 8192),
+            (Rect{0, 0, 304, 244}))
+      << "nothing of it inside: the whole region";
+  EXPECT_EQ(FlowWindow(region, {32, 32, 240, 180}, 8192),
+            (Rect{0, 0, 304, 244}));
+  EXPECT_TRUE(InsideOf({0, 0, 304, 244}, region));
+  EXPECT_FALSE(InsideOf({1, 0, 304, 244}, region));
+  EXPECT_FALSE(InsideOf({2147483000, 0, 2000, 10}, region));
+  EXPECT_FALSE(InsideOf({0, 0, 0, 10}, region));
+}
+
 TEST(FlowWindowTest, IsTheWholeRegionWithoutAStitchedPartOrAMargin) {
   const Size region{304, 244};
   const Rect whole{0, 0, 304, 244};
@@ -52,6 +65,8 @@ TEST(FlowWindowTest, PastesAPartOverACopyOfTheBase) {
     }
   }
   EXPECT_EQ(base.pixels[8], 1) << "the base is not changed";
+  EXPECT_TRUE(PasteWindow(Image(), part, {2, 1, 3, 2}).empty())
+      << "no confidence map stays none";
 }
 
 // Stripes 8 px wide, moved right by `shift`: colours and labels agree.
@@ -124,6 +139,18 @@ TEST(FlowWindowTest, AFlowPathWarpsOnlyItsWindow) {
   EXPECT_EQ(whole->window, (Rect{0, 0, size.width, size.height}));
   EXPECT_FALSE(path.Estimate(current, key, 1, {80, 0, 20, 10}).ok())
       << "a window outside the region is refused";
+  EXPECT_EQ(path.WindowFor(size, {}), (Rect{0, 0, size.width, size.height}))
+      << "a task that names no stitched part: the whole region";
+
+  KeyFrame small_confidence = key;
+  small_confidence.confidence = Image::Create(20, 20, 1);
+  absl::StatusOr<FlowEstimate> refused =
+      path.Estimate(current, small_confidence, 1, window);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("confidence 20x20x1"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_FALSE(path.Warp(current, small_confidence, *estimate, 1).ok());
 }
 
 TEST(FlowWindowTest, ARegionProcessorWarpsTheStitchedPartOfTheTask) {

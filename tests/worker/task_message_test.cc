@@ -56,8 +56,25 @@ TEST(TaskMessageTest, AStitchedPartOutsideTheRegionIsRefused) {
     EXPECT_EQ(in.status().code(), absl::StatusCode::kInvalidArgument)
         << bad.x << "," << bad.y << " " << bad.width << "x" << bad.height;
     EXPECT_THAT(in.status().message(), HasSubstr("task 7: the stitched part"));
-    EXPECT_THAT(in.status().message(), HasSubstr("304x244 region"));
+    EXPECT_THAT(in.status().message(), HasSubstr("region (304x244)"));
   }
+}
+
+// A region may leave its size to the decoder: the part is then held to the
+// decoder's limit, and sums that would overflow are refused, not wrapped.
+TEST(TaskMessageTest, WithoutADeclaredSizeThePartIsHeldToTheDecodersLimit) {
+  v1::RegionTask task = RegionOf(304, 244);
+  task.mutable_image()->set_width(0);
+  task.mutable_image()->set_height(0);
+  SetStitched(task, 64, 0, 240, 180);
+  absl::StatusOr<RegionTaskIn> fits = TaskFromProto(task);
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(fits->stitched, (Rect{64, 0, 240, 180}));
+
+  SetStitched(task, 2147483000, 0, 2000, 10);
+  absl::StatusOr<RegionTaskIn> far = TaskFromProto(task);
+  EXPECT_EQ(far.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(far.status().message(), HasSubstr("its size is not declared"));
 }
 
 }  // namespace
