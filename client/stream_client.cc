@@ -112,7 +112,8 @@ std::string StreamSummary::ToJson() const {
       "\"regions_warped\": %d, \"warped_fraction\": %.4f, "
       "\"segmentation_ms_per_region\": %.3f, \"flow_ms_per_region\": %.3f, "
       "\"key_transfers\": %d, \"key_bytes_per_frame\": %.1f, "
-      "\"duplicates\": %d, \"longest_stall_ms\": %.1f",
+      "\"duplicates\": %d, \"longest_stall_ms\": %.1f, "
+      "\"network_ms_per_segmented_region\": %.3f",
       frames_sent, masks, dropped, errors, seconds,
       seconds > 0 ? masks / seconds : 0.0, latency_p50_ms, latency_p95_ms,
       latency_p99_ms, regions_segmented, regions_warped,
@@ -120,7 +121,9 @@ std::string StreamSummary::ToJson() const {
       regions_segmented ? segmentation_ms / regions_segmented : 0.0,
       regions_warped ? flow_ms / regions_warped : 0.0, key_transfers,
       masks ? static_cast<double>(key_bytes) / masks : 0.0, duplicates,
-      longest_stall_ms);
+      longest_stall_ms,
+      regions_segmented ? worker_timings.segmentation_ms / regions_segmented
+                        : 0.0);
   if (metrics) {
     json += absl::StrFormat(", \"miou\": %.4f, \"pixel_accuracy\": %.4f",
                             metrics->mean_iou, metrics->pixel_accuracy);

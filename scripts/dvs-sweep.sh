@@ -8,7 +8,16 @@
 #   TESSERA_SWEEP_SOURCE=../shared/data/video/highway_960x540_25fps.mp4 \
 #   TESSERA_SWEEP_MODEL=models/camvid.pt bash scripts/dvs-sweep.sh
 #
-# TESSERA_SWEEP_SEED picks the generated clip (600 by default).
+# TESSERA_SWEEP_SEED picks the generated clip (600 by default; without a
+# TESSERA_SWEEP_SOURCE).
+#
+# Columns: speedup is fps over the segmentation-only run of the same worker
+# count; speedup_same_cpu corrects it for how fast the CPU ran each run
+# (times the run's segmentation network time per region over the
+# segmentation-only run's): a shared VM's speed drifts by up to half
+# between minutes, and fps times that time is unchanged when every step
+# slows alike. It does not correct for workers that share cores with each
+# other or with the master and client: read it on pinned one-worker runs.
 # TESSERA_SWEEP_MASTER_ARGS, TESSERA_SWEEP_WORKER_ARGS and
 # TESSERA_SWEEP_STREAM_ARGS add flags to the master, the workers and the
 # client (e.g. --max_key_age=N, --dn=FILE, --skip_frames=N).
@@ -130,13 +139,14 @@ for workers in $workers_list; do
 import json, sys
 r = json.load(open(sys.argv[1]))
 off = json.load(open(sys.argv[4]))
-# The fps against segmentation only, and the same corrected for how fast
-# the CPU ran each run: a shared VM's speed drifts by up to half between
-# minutes, and a run's own segmentation time per region measures it (fps
-# times that time is unchanged when every step slows alike).
-speedup = r["fps"] / off["fps"]
-seg, seg_off = r["segmentation_ms_per_region"], off["segmentation_ms_per_region"]
-same_cpu = speedup * seg / seg_off if seg > 0 and seg_off > 0 else float("nan")
+# The network's own time per segmented region measures how fast the CPU
+# ran (a region's whole compute time would also hold the flow estimate the
+# decision network turned down). See the header.
+nan = float("nan")
+speedup = r["fps"] / off["fps"] if off["fps"] > 0 else nan
+net = r.get("network_ms_per_segmented_region", 0)
+net_off = off.get("network_ms_per_segmented_region", 0)
+same_cpu = speedup * net / net_off if net > 0 and net_off > 0 else nan
 print(",".join([sys.argv[2], sys.argv[3], "%.2f" % r["fps"],
                 "%.2f" % (100 * r.get("miou", float("nan"))),
                 "%.2f" % (100 * r.get("pixel_accuracy", float("nan"))),
