@@ -132,18 +132,24 @@ TEST(DnSamplesCsvTest, AFileWithoutItsOriginOrWithOtherFeaturesIsRefused) {
   std::filesystem::remove(path);
 }
 
+// The text of SomeSets() as written to `path`, without the line `dropped`:
+// a file from before that origin line existed.
+std::string SomeSetsWithout(const std::string& dropped,
+                            const std::string& path) {
+  EXPECT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
+  std::string text;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line != dropped) text += line + "\n";
+  }
+  return text;
+}
+
 // Files written before carried warps have no "# warps" line: their samples
 // warped from the key.
 TEST(DnSamplesCsvTest, TheWarpsLineIsOptionalButMustBeKnown) {
   const std::string path = WriteTempFile("warps-", "", ".csv");
-  ASSERT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
-  std::string text;
-  {
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      if (line != "# warps: carried") text += line + "\n";
-    }
-  }
+  const std::string text = SomeSetsWithout("# warps: carried", path);
   std::ofstream(path, std::ios::trunc) << text;
   absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
   ASSERT_TRUE(old.ok()) << old.status();
@@ -160,14 +166,7 @@ TEST(DnSamplesCsvTest, TheWarpsLineIsOptionalButMustBeKnown) {
 // taken on whole regions.
 TEST(DnSamplesCsvTest, TheWindowLineIsOptionalButMustBeAMargin) {
   const std::string path = WriteTempFile("window-", "", ".csv");
-  ASSERT_TRUE(WriteDnSamplesCsv(path, SomeSets()).ok());
-  std::string text;
-  {
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      if (line != "# window: 16") text += line + "\n";
-    }
-  }
+  const std::string text = SomeSetsWithout("# window: 16", path);
   std::ofstream(path, std::ios::trunc) << text;
   absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
   ASSERT_TRUE(old.ok()) << old.status();

@@ -69,6 +69,17 @@ TEST(FlowWindowTest, PastesAPartOverACopyOfTheBase) {
       << "no confidence map stays none";
 }
 
+// The shipped synth network, as if it had learned on windows `margin` px
+// around the stitched core.
+absl::StatusOr<std::unique_ptr<DecisionNetwork>> ShippedWithMargin(int margin) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> shipped =
+      LoadDecisionNetwork(kDnPath);
+  if (!shipped.ok()) return shipped.status();
+  v1::DecisionNetwork spec = (*shipped)->spec();
+  spec.set_window_margin(margin);
+  return MakeDecisionNetwork(spec);
+}
+
 // Stripes 8 px wide, moved right by `shift`: colours and labels agree.
 Image Stripes(int width, int height, int shift, int channels) {
   Image image = Image::Create(width, height, channels);
@@ -85,13 +96,7 @@ Image Stripes(int width, int height, int shift, int channels) {
 }
 
 TEST(FlowWindowTest, AFlowPathWarpsOnlyItsWindow) {
-  absl::StatusOr<std::unique_ptr<DecisionNetwork>> loaded =
-      LoadDecisionNetwork(kDnPath);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  v1::DecisionNetwork spec = (*loaded)->spec();
-  spec.set_window_margin(4);
-  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
-      MakeDecisionNetwork(spec);
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn = ShippedWithMargin(4);
   ASSERT_TRUE(dn.ok()) << dn.status();
   absl::StatusOr<std::unique_ptr<OpticalFlow>> flow =
       CreateOpticalFlow({.backend = "dis"});
@@ -155,11 +160,9 @@ TEST(FlowWindowTest, AFlowPathWarpsOnlyItsWindow) {
 
 TEST(FlowWindowTest, ARegionProcessorWarpsTheStitchedPartOfTheTask) {
   absl::StatusOr<std::unique_ptr<DecisionNetwork>> loaded =
-      LoadDecisionNetwork(kDnPath);
+      ShippedWithMargin(4);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  v1::DecisionNetwork spec = (*loaded)->spec();
-  spec.set_window_margin(4);
-  std::unique_ptr<DecisionNetwork> dn = *MakeDecisionNetwork(spec);
+  std::unique_ptr<DecisionNetwork> dn = *std::move(loaded);
   std::unique_ptr<OpticalFlow> flow = *CreateOpticalFlow({.backend = "dis"});
   std::unique_ptr<Segmenter> segmenter =
       *CreateSegmenter({.backend = "null", .null_classes = 11});
@@ -209,13 +212,7 @@ TEST(FlowWindowTest, ARegionProcessorWarpsTheStitchedPartOfTheTask) {
 }
 
 TEST(FlowWindowTest, ANetworkWithANegativeMarginIsRefused) {
-  absl::StatusOr<std::unique_ptr<DecisionNetwork>> loaded =
-      LoadDecisionNetwork(kDnPath);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  v1::DecisionNetwork spec = (*loaded)->spec();
-  spec.set_window_margin(-3);
-  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
-      MakeDecisionNetwork(spec);
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn = ShippedWithMargin(-3);
   EXPECT_EQ(dn.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(dn.status().message().find("window_margin"), std::string::npos);
 }
