@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <random>
+#include <vector>
 
 #include "common/warp.h"
 
@@ -64,15 +65,25 @@ TEST(GuidedWarpTest, FindsAThinObjectTheFlowMissedByAFewPixels) {
   EXPECT_DOUBLE_EQ(guided->moved_share, 4.0 * 16 / (32 * 16));
 }
 
-// The guided warp as its header states it, one pixel at a time and with
-// no shortcut: every key pixel within the radius tried row by row, the
-// first strictly cheaper one kept, searched only where the labels within
-// the radius differ. No relocation. A faster search must find the same.
-Image ReferenceGuidedLabels(const Scene& key, const Image& current,
-                            const FlowField& flow,
-                            const GuidedWarpOptions& options) {
+// The guided warp's rule, one pixel at a time and with no shortcut: the
+// key pixels within the radius are tried row by row, starting from the
+// flow's point's own cost, and a pixel is taken only when strictly cheaper
+// (so ties keep the flow's point, then the first in row order); only where
+// the key has more than one label within the radius and the flow's point's
+// colour is off by more than the threshold. No relocation. A faster search
+// must find the same.
+struct ReferenceWarp {
+  Image labels, confidence;
+  int gated = 0;     // pixels not searched: one label within the radius
+  int searched = 0;  // pixels searched
+  int moved = 0;     // pixels whose label came from off the flow's point
+};
+
+ReferenceWarp ReferenceGuidedWarp(const Scene& key, const Image& current,
+                                  const FlowField& flow,
+                                  const GuidedWarpOptions& options) {
   const int w = current.width, h = current.height, r = options.radius;
-  Image out = Image::Create(w, h, 1);
+  ReferenceWarp out{Image::Create(w, h, 1), Image::Create(w, h, 1)};
   auto distance = [](const uint8_t* a, const uint8_t* b) {
     return std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) +
            std::abs(a[2] - b[2]);
@@ -81,22 +92,23 @@ Image ReferenceGuidedLabels(const Scene& key, const Image& current,
     for (int x = 0; x < w; ++x) {
       const int fx = NearestSourcePixel(x, flow.dx(x, y), w);
       const int fy = NearestSourcePixel(y, flow.dy(x, y), h);
+      const int x0 = std::max(0, fx - r), x1 = std::min(w - 1, fx + r);
+      const int y0 = std::max(0, fy - r), y1 = std::min(h - 1, fy + r);
       bool one_label = true;
-      for (int sy = std::max(0, fy - r); sy <= std::min(h - 1, fy + r); ++sy) {
-        for (int sx = std::max(0, fx - r); sx <= std::min(w - 1, fx + r);
-             ++sx) {
+      for (int sy = y0; sy <= y1; ++sy) {
+        for (int sx = x0; sx <= x1; ++sx) {
           one_label =
               one_label && *key.labels.at(sx, sy) == *key.labels.at(fx, fy);
         }
       }
       int bx = fx, by = fy;
       const int at_flow = distance(current.at(x, y), key.image.at(fx, fy));
+      out.gated += one_label;
       if (!one_label && at_flow > options.colour_threshold) {
+        ++out.searched;
         int best = at_flow;
-        for (int sy = std::max(0, fy - r); sy <= std::min(h - 1, fy + r);
-             ++sy) {
-          for (int sx = std::max(0, fx - r); sx <= std::min(w - 1, fx + r);
-               ++sx) {
+        for (int sy = y0; sy <= y1; ++sy) {
+          for (int sx = x0; sx <= x1; ++sx) {
             const int cost =
                 distance(current.at(x, y), key.image.at(sx, sy)) +
                 options.step_cost * (std::abs(sx - fx) + std::abs(sy - fy));
@@ -108,37 +120,62 @@ Image ReferenceGuidedLabels(const Scene& key, const Image& current,
           }
         }
       }
-      *out.at(x, y) = *key.labels.at(bx, by);
+      out.moved += bx != fx || by != fy;
+      *out.labels.at(x, y) = *key.labels.at(bx, by);
+      *out.confidence.at(x, y) = *key.confidence.at(bx, by);
     }
   }
   return out;
 }
 
 TEST(GuidedWarpTest, FindsWhatAPixelByPixelScanFinds) {
-  // Colours from a small palette (so that ties are common), four labels,
-  // and a random flow of up to 5 px, which reaches the borders.
-  constexpr int kW = 48, kH = 40;
+  // Labels in blocks of 16x16 pixels, so that many pixels, at the borders
+  // too, have a single label within the radius; colours from a palette in
+  // steps of 10 (ties are common, and a colour can be off by exactly the
+  // threshold); random confidence; a random flow of up to 5 px, which
+  // reaches the borders.
+  constexpr int kW = 96, kH = 80, kBlock = 16;
   std::mt19937 random(4);
-  std::uniform_int_distribution<int> palette(0, 5), label(0, 3);
+  std::uniform_int_distribution<int> palette(0, 8), label(0, 3), byte(0, 255);
   std::uniform_real_distribution<float> motion(-5.0f, 5.0f);
-  Scene key{Image::Create(kW, kH, 3), Image::Create(kW, kH, 1), {}};
+  Scene key{Image::Create(kW, kH, 3), Image::Create(kW, kH, 1),
+            Image::Create(kW, kH, 1)};
+  std::vector<uint8_t> block_labels((kW / kBlock) * (kH / kBlock));
+  for (uint8_t& v : block_labels) v = label(random);
+  for (int y = 0; y < kH; ++y) {
+    for (int x = 0; x < kW; ++x) {
+      *key.labels.at(x, y) =
+          block_labels[(y / kBlock) * (kW / kBlock) + x / kBlock];
+    }
+  }
   Image current = Image::Create(kW, kH, 3);
-  for (uint8_t& v : key.image.pixels) v = 40 * palette(random);
-  for (uint8_t& v : current.pixels) v = 40 * palette(random);
-  for (uint8_t& v : key.labels.pixels) v = label(random);
+  for (uint8_t& v : key.image.pixels) v = 10 * palette(random);
+  for (uint8_t& v : current.pixels) v = 10 * palette(random);
+  for (uint8_t& v : key.confidence.pixels) v = byte(random);
   FlowField flow = FlowField::Zero(kW, kH);
   for (float& v : flow.vectors) v = motion(random);
 
   for (const GuidedWarpOptions& options :
        {GuidedWarpOptions{}, GuidedWarpOptions{.radius = 5, .step_cost = 1},
         GuidedWarpOptions{.radius = 2, .colour_threshold = 0, .step_cost = 0},
+        GuidedWarpOptions{.radius = 1, .colour_threshold = 30},
         GuidedWarpOptions{.radius = 4, .step_cost = 30}}) {
-    absl::StatusOr<GuidedWarp> guided =
-        WarpLabelsGuided(key.image, key.labels, {}, current, flow, options);
+    SCOPED_TRACE(testing::Message()
+                 << "radius " << options.radius << ", colour threshold "
+                 << options.colour_threshold << ", step cost "
+                 << options.step_cost);
+    const ReferenceWarp reference =
+        ReferenceGuidedWarp(key, current, flow, options);
+    // Both kinds of pixel occur, or the comparison would prove less.
+    EXPECT_GT(reference.gated, kW * kH / 20);
+    EXPECT_GT(reference.searched, kW * kH / 20);
+    absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
+        key.image, key.labels, key.confidence, current, flow, options);
     ASSERT_TRUE(guided.ok()) << guided.status();
-    EXPECT_EQ(guided->labels.pixels,
-              ReferenceGuidedLabels(key, current, flow, options).pixels)
-        << "radius " << options.radius << ", step cost " << options.step_cost;
+    EXPECT_EQ(guided->labels.pixels, reference.labels.pixels);
+    EXPECT_EQ(guided->confidence.pixels, reference.confidence.pixels);
+    EXPECT_DOUBLE_EQ(guided->moved_share,
+                     static_cast<double>(reference.moved) / (kW * kH));
   }
 }
 
