@@ -220,6 +220,8 @@ def main():
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     dis_sources = [None] + [sources(dis.calc(greys[t], greys[t - 1], None))
                             for t in range(1, len(images))]
+    exact_sources = [None] + [sources(true_flow(clip, t))
+                              for t in range(1, len(images))]
     confusion = {m: np.zeros((CLASSES, CLASSES), np.int64) for m in MODES}
     by_age = {(m, a): np.zeros((CLASSES, CLASSES), np.int64)
               for m in MODES for a in range(1, GAP)}
@@ -229,11 +231,11 @@ def main():
             carried = truths[key] if from_truth else labels[key]
             # The key's own objects, for the modes that follow them; the
             # others take each frame's afresh below.
-            objects = objects_of(images[key], carried, thin)
+            objects = (objects_of(images[key], carried, thin)
+                       if mode in ("tracked", "moved") else [])
             for age in range(1, GAP):
                 t = key + age
-                qy, qx = (sources(true_flow(clip, t)) if from_truth
-                          else dis_sources[t])
+                qy, qx = exact_sources[t] if from_truth else dis_sources[t]
                 if mode == "truth, nearest warp only":
                     carried = carried[qy, qx]
                 else:
