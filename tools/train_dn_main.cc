@@ -55,10 +55,10 @@ ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
 ABSL_FLAG(int, warp_radius, 3,
           "the workers' --warp_radius: how far the warp looks for a better "
           "colour match (0: plain nearest-pixel warp)");
-ABSL_FLAG(std::string, relocate_classes, "auto",
+ABSL_FLAG(std::string, relocate_classes, "none",
           "the workers' --relocate_classes: classes whose objects the warp "
-          "searches for again (auto: Pole, where the model has it | none | "
-          "names)");
+          "searches for again (none, the default | auto: Pole, where the "
+          "model has it | names)");
 ABSL_FLAG(bool, carry_warps, true,
           "the workers' --carry_warps: warp each key's labels on frame by "
           "frame (true) or every frame from the key itself (false, the "

@@ -95,13 +95,13 @@ ABSL_FLAG(int, warp_radius, 3,
           "the flow path's warp: a pixel whose warped colour disagrees with "
           "the region's takes the label of the closest-coloured key pixel "
           "within this many pixels, 0..16 (0: plain nearest-pixel warp)");
-ABSL_FLAG(std::string, relocate_classes, "auto",
+ABSL_FLAG(std::string, relocate_classes, "none",
           "the flow path's warp then searches the key's objects of these "
           "classes again, 8 px for each frame the warp spans (at most 32) "
-          "around where the flow put them, and moves them there (poles, "
-          "which a fast flow loses): auto (Pole, "
-          "where the model has that class) | none | class names, "
-          "comma-separated");
+          "around where the flow put them, and moves them there: none (the "
+          "default: on carried warps it cost time and gained nothing, "
+          "BENCHMARKS.md) | auto (Pole, where the model has that class) | "
+          "class names, comma-separated");
 ABSL_FLAG(std::string, carry_warps, "auto",
           "warp a region from the newest frame this worker warped from its "
           "key, following one frame of motion instead of all since the "
