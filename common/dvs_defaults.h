@@ -8,12 +8,14 @@ namespace tessera {
 // No region is warped from a key older than this (frames). The decision
 // network predicts the share of agreeing pixels, which stays high while a
 // carried warp slowly loses thin objects (poles, people) that mIoU weighs
-// as much as the road: on the generated clip (2026-12-05, when relocation
-// still searched 32 pixels for every warp) a cap of 4 cost 2.0-2.5 mIoU
-// points at 79-80 % of regions warped where 12 cost 6.2 at 91 %, and on
-// the dashcam clip it raised pixel agreement at threshold 90 from 96.0 to
-// 96.5 % (BENCHMARKS.md, "Keys at most four frames old").
-inline constexpr int kDefaultMaxKeyAge = 4;
+// as much as the road, so at the default threshold the cap, not the
+// network, decides how many regions are warped. On six generated clips
+// (2026-12-05, one worker pinned, threshold 90) a cap of 3 lost 1.8-2.5
+// mIoU points at 3.0-3.1x the throughput of segmenting everything where
+// 4 lost 1.9-4.0 at 3.6x, and 12 had lost 6.2 at 4.4x on one of them
+// (BENCHMARKS.md, "Keys at most three frames old, poles left where the
+// flow puts them"; "Keys at most four frames old" for the dashcam clip).
+inline constexpr int kDefaultMaxKeyAge = 3;
 
 }  // namespace tessera
 
