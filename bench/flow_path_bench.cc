@@ -125,7 +125,7 @@ void BM_DecisionFeatures(benchmark::State& state) {
 }
 BENCHMARK(BM_DecisionFeatures)->Unit(benchmark::kMillisecond);
 
-// Arg: 1 relocates poles (the worker's default), 0 does not.
+// Arg: 0 relocates nothing (the worker's default), 1 relocates poles.
 void BM_GuidedWarp(benchmark::State& state) {
   if (!PairsReady(state)) return;
   const std::vector<FlowField> flows = PairFlows();
@@ -156,7 +156,8 @@ void BM_FlowPath(benchmark::State& state) {
     state.SkipWithError(std::string(network.status().message()).c_str());
     return;
   }
-  worker::FlowPath path(*flow, **network, nullptr, WorkerWarp(true));
+  // The worker's default warp: nothing relocated.
+  worker::FlowPath path(*flow, **network, nullptr, WorkerWarp(false));
   const Size region = Pairs().front().current.size();
   const Rect window = state.range(0) == 1
                           ? path.WindowFor(region, {0, 0, 240, 180})

@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <cstdlib>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "common/cv_view.h"
+#include "common/key_colour_search.h"
 #include "common/warp.h"
 
 namespace tessera {
 namespace {
+
+static_assert(kMaxGuidedWarpRadius <= kMaxKeySearchRadius);
 
 absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
                          const Image& key_confidence, const Image& current,
@@ -38,12 +42,13 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
         size.width, size.height, flow.width, flow.height));
   }
   if (options.radius < 0 || options.radius > kMaxGuidedWarpRadius ||
-      options.colour_threshold < 0 || options.step_cost < 0) {
+      options.colour_threshold < 0 || options.step_cost < 0 ||
+      options.step_cost > kMaxKeySearchStepCost) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "guided warp options out of range: radius %d (0..%d), colour "
-        "threshold %d, step cost %d (>= 0)",
+        "threshold %d (>= 0), step cost %d (0..%d)",
         options.radius, kMaxGuidedWarpRadius, options.colour_threshold,
-        options.step_cost));
+        options.step_cost, kMaxKeySearchStepCost));
   }
   return absl::OkStatus();
 }
@@ -87,17 +92,21 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
   // change the label: the smallest and largest label around each key pixel
   // find the few places worth searching (most pixels of road and sky whose
   // colour changed with the light are not).
-  cv::Mat lowest, highest;
+  cv::Mat near_edges;  // 255 where the key has more than one label nearby
   if (r > 0) {
     const cv::Mat window = cv::getStructuringElement(
         cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1));
+    cv::Mat lowest, highest;
     cv::erode(MatView(key_labels), lowest, window);
     cv::dilate(MatView(key_labels), highest, window);
+    cv::compare(lowest, highest, near_edges, cv::CMP_NE);
   }
   // Relocation needs to know which key object each pixel's flow came from.
   const bool relocate = !options.relocation.labels.empty();
   std::vector<int32_t> sources(relocate ? static_cast<size_t>(width) * height
                                         : 0);
+  // Built at the first pixel that searches: many regions have none.
+  std::optional<KeyColourSearch> search;
   size_t moved = 0;
   for (int y = 0; y < height; ++y) {
     const float* v = flow.vectors.data() + flow.index(0, y);
@@ -112,28 +121,20 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
       // The labels around the flow's point first: most pixels lie inside
       // one object, where no search could change the label, and that test
       // is cheaper than comparing colours.
-      const bool near_edge =
-          r > 0 && lowest.at<uint8_t>(fy, fx) != highest.at<uint8_t>(fy, fx);
+      const bool near_edge = r > 0 && near_edges.ptr<uint8_t>(fy)[fx] != 0;
       const int at_flow =
           near_edge ? ColourDistance(cur, key_image.at(fx, fy)) : 0;
       if (near_edge && at_flow > options.colour_threshold) {
-        int best_cost = at_flow;
-        const int x0 = std::max(0, fx - r), x1 = std::min(width - 1, fx + r);
-        const int y0 = std::max(0, fy - r), y1 = std::min(height - 1, fy + r);
-        for (int sy = y0; sy <= y1; ++sy) {
-          const uint8_t* key = key_image.at(x0, sy);
-          for (int sx = x0; sx <= x1; ++sx, key += 3) {
-            const int cost =
-                ColourDistance(cur, key) +
-                options.step_cost * (std::abs(sx - fx) + std::abs(sy - fy));
-            if (cost < best_cost) {
-              best_cost = cost;
-              best_x = sx;
-              best_y = sy;
-            }
-          }
+        if (!search.has_value()) search.emplace(key_image);
+        // The flow's point costs at_flow itself, so what is found lies
+        // elsewhere.
+        const KeyColourSearch::Found found =
+            search->Cheapest(cur, {fx, fy}, r, options.step_cost, at_flow);
+        if (found.found) {
+          best_x = found.at.x;
+          best_y = found.at.y;
+          ++moved;
         }
-        if (best_x != fx || best_y != fy) ++moved;
       }
       out.labels.row(y)[x] = *key_labels.at(best_x, best_y);
       if (with_confidence) {

@@ -31,7 +31,7 @@ inline constexpr int kMaxGuidedWarpRadius = 16;
 struct GuidedWarpOptions {
   int radius = 3;             // 0: a plain nearest-pixel warp
   int colour_threshold = 20;  // L1 over RGB, 0..765
-  int step_cost = 4;          // per pixel of |dx| + |dy| from the flow's point
+  int step_cost = 4;  // per pixel of |dx| + |dy| from the flow's point, 0..765
   RelocationOptions relocation;  // no classes: nothing relocated
 
   // These options for a warp from a frame `frames` frames before the

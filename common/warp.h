@@ -9,7 +9,6 @@
 #define TESSERA_COMMON_WARP_H_
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
@@ -22,12 +21,15 @@ absl::StatusOr<Image> WarpNearest(const Image& source, const FlowField& flow);
 absl::StatusOr<Image> WarpBilinear(const Image& source, const FlowField& flow);
 
 // The source pixel a backward warp takes for coordinate `at` moved by `v`
-// along one axis of a `size`-pixel image: rounded half up (floor(p + 0.5) is
-// cheaper than std::lround and the same for every position a flow can point
-// to), then clamped to the image.
+// along one axis of a `size`-pixel image: rounded half up (floor(p + 0.5),
+// the same as std::lround for every position a flow can point to), then
+// clamped to the image. Truncation stands in for floor: the two differ only
+// below 0, where the clamp makes both 0, and truncation is one instruction
+// where floor, on baseline x86-64, is several; every warp runs this for
+// each pixel.
 inline int NearestSourcePixel(int at, float v, int size) {
-  const int p = static_cast<int>(std::floor(static_cast<float>(at) + v + 0.5f));
-  return std::clamp(p, 0, size - 1);
+  const float p = static_cast<float>(at) + v + 0.5f;
+  return std::clamp(static_cast<int>(p), 0, size - 1);
 }
 
 // Resizes a flow field to `size`, scaling its vectors with the image.

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "common/key_colour_search.h"
 #include "common/warp.h"
 
 namespace tessera {
@@ -128,38 +129,36 @@ ReferenceWarp ReferenceGuidedWarp(const Scene& key, const Image& current,
   return out;
 }
 
-TEST(GuidedWarpTest, FindsWhatAPixelByPixelScanFinds) {
-  // Labels in blocks of 16x16 pixels, so that many pixels, at the borders
-  // too, have a single label within the radius; colours from a palette in
-  // steps of 10 (ties are common, and a colour can be off by exactly the
-  // threshold); random confidence; a random flow of up to 5 px, which
-  // reaches the borders.
-  constexpr int kW = 96, kH = 80, kBlock = 16;
+// Compares the warp with ReferenceGuidedWarp on a random scene of `w` x `h`
+// pixels: labels in blocks of `block` pixels, so that many pixels, at the
+// borders too, have a single label within the radius; colours from a
+// palette in steps of 10 (ties are common, and a colour can be off by
+// exactly the threshold); random confidence; a random flow of up to 5 px,
+// which reaches the borders.
+void ExpectSameAsScan(int w, int h, int block,
+                      const std::vector<GuidedWarpOptions>& option_sets) {
   std::mt19937 random(4);
   std::uniform_int_distribution<int> palette(0, 8), label(0, 3), byte(0, 255);
   std::uniform_real_distribution<float> motion(-5.0f, 5.0f);
-  Scene key{Image::Create(kW, kH, 3), Image::Create(kW, kH, 1),
-            Image::Create(kW, kH, 1)};
-  std::vector<uint8_t> block_labels((kW / kBlock) * (kH / kBlock));
+  Scene key{Image::Create(w, h, 3), Image::Create(w, h, 1),
+            Image::Create(w, h, 1)};
+  const int blocks_across = (w + block - 1) / block;
+  std::vector<uint8_t> block_labels(blocks_across * ((h + block - 1) / block));
   for (uint8_t& v : block_labels) v = label(random);
-  for (int y = 0; y < kH; ++y) {
-    for (int x = 0; x < kW; ++x) {
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
       *key.labels.at(x, y) =
-          block_labels[(y / kBlock) * (kW / kBlock) + x / kBlock];
+          block_labels[(y / block) * blocks_across + x / block];
     }
   }
-  Image current = Image::Create(kW, kH, 3);
+  Image current = Image::Create(w, h, 3);
   for (uint8_t& v : key.image.pixels) v = 10 * palette(random);
   for (uint8_t& v : current.pixels) v = 10 * palette(random);
   for (uint8_t& v : key.confidence.pixels) v = byte(random);
-  FlowField flow = FlowField::Zero(kW, kH);
+  FlowField flow = FlowField::Zero(w, h);
   for (float& v : flow.vectors) v = motion(random);
 
-  for (const GuidedWarpOptions& options :
-       {GuidedWarpOptions{}, GuidedWarpOptions{.radius = 5, .step_cost = 1},
-        GuidedWarpOptions{.radius = 2, .colour_threshold = 0, .step_cost = 0},
-        GuidedWarpOptions{.radius = 1, .colour_threshold = 30},
-        GuidedWarpOptions{.radius = 4, .step_cost = 30}}) {
+  for (const GuidedWarpOptions& options : option_sets) {
     SCOPED_TRACE(testing::Message()
                  << "radius " << options.radius << ", colour threshold "
                  << options.colour_threshold << ", step cost "
@@ -167,16 +166,39 @@ TEST(GuidedWarpTest, FindsWhatAPixelByPixelScanFinds) {
     const ReferenceWarp reference =
         ReferenceGuidedWarp(key, current, flow, options);
     // Both kinds of pixel occur, or the comparison would prove less.
-    EXPECT_GT(reference.gated, kW * kH / 20);
-    EXPECT_GT(reference.searched, kW * kH / 20);
+    EXPECT_GT(reference.gated, w * h / 20);
+    EXPECT_GT(reference.searched, w * h / 20);
     absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
         key.image, key.labels, key.confidence, current, flow, options);
     ASSERT_TRUE(guided.ok()) << guided.status();
     EXPECT_EQ(guided->labels.pixels, reference.labels.pixels);
     EXPECT_EQ(guided->confidence.pixels, reference.confidence.pixels);
     EXPECT_DOUBLE_EQ(guided->moved_share,
-                     static_cast<double>(reference.moved) / (kW * kH));
+                     static_cast<double>(reference.moved) / (w * h));
   }
+}
+
+TEST(GuidedWarpTest, FindsWhatAPixelByPixelScanFinds) {
+  ExpectSameAsScan(
+      96, 80, 16,
+      {GuidedWarpOptions{}, GuidedWarpOptions{.radius = 5, .step_cost = 1},
+       GuidedWarpOptions{.radius = 2, .colour_threshold = 0, .step_cost = 0},
+       GuidedWarpOptions{.radius = 1, .colour_threshold = 30},
+       GuidedWarpOptions{.radius = 4, .step_cost = 30}});
+}
+
+TEST(GuidedWarpTest, WideSearchesFindWhatAPixelByPixelScanFinds) {
+  // Radii whose rows of candidates span two to five vectors of the search
+  // (common/key_colour_search.h), odd widths so that rows end mid-vector,
+  // and the largest step cost, where costs come closest to overflowing.
+  ExpectSameAsScan(
+      101, 97, 48,
+      {GuidedWarpOptions{.radius = 4, .step_cost = 2},
+       GuidedWarpOptions{.radius = 9, .step_cost = 1},
+       GuidedWarpOptions{.radius = kMaxGuidedWarpRadius, .step_cost = 0},
+       GuidedWarpOptions{.radius = kMaxGuidedWarpRadius,
+                         .colour_threshold = 0,
+                         .step_cost = kMaxKeySearchStepCost}});
 }
 
 TEST(GuidedWarpTest, LeavesPixelsWhoseWarpedColourAgrees) {
@@ -268,6 +290,13 @@ TEST(GuidedWarpTest, RefusesMismatchedSizesChannelsAndOptions) {
                        wide);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("radius 17"), std::string::npos);
+  GuidedWarpOptions steep;
+  steep.step_cost = kMaxKeySearchStepCost + 1;
+  r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
+                       steep);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("step cost 766"), std::string::npos)
+      << r.status();
 }
 
 }  // namespace
