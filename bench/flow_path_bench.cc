@@ -2,8 +2,9 @@
 // region with its 64-pixel halo (304x244, the master's default cut of a
 // 480x360 frame) of consecutive frames of a generated clip (seed 600, the
 // DVS sweep's clip), the key labels being the generator's. Times the DIS
-// flow, the decision features, the guided warp with poles relocated (the
-// worker's default) and without, and the whole path as the worker runs it
+// flow, the decision features, the guided warp without relocation (the
+// worker's default) and with poles relocated, and the whole path as the
+// worker runs it
 // (estimate, then warp) on the whole region and on the stitched core's
 // window. Each iteration takes the next of 24 frame pairs, so moving and
 // still content both count.

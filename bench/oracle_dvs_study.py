@@ -2,13 +2,14 @@
 
 Replays DVS on the first 60 frames of a generated clip, region by region
 (a 2x2 grid with 64-pixel halos, the master's default), with the
-worker's warp (DIS ultrafast, guided, poles relocated), but with each
-decision taken by an oracle that knows how well the region's warped key
-labels agree with what the segmentation network says of it now (the
-model's labels of the whole frame): warp when that agreement is at least
-the threshold and the key at most 12 frames old, else segment and make a
-new key. Two agreements: the share of pixels (what the decision network
-predicts) and the mean IoU over the region's classes (what mIoU weighs).
+worker's warp of 2026-12-04 (DIS ultrafast, guided, poles relocated),
+but with each decision taken by an oracle that knows how well the
+region's warped key labels agree with what the segmentation network says
+of it now (the model's labels of the whole frame): warp when that
+agreement is at least the threshold and the key at most 12 frames old,
+else segment and make a new key. Two agreements: the share of pixels
+(what the decision network predicts) and the mean IoU over the region's
+classes (what mIoU weighs).
 Prints, per threshold, the share of regions warped, the mIoU against the
 generator's labels, and the speed-up over segmenting every region that
 per-region times of `seg_ms` and `flow_ms` give. If even the oracle
@@ -41,8 +42,9 @@ THRESHOLDS = (90, 94, 96, 98, 99)
 CLASS_THRESHOLDS = (70, 75, 80, 85, 90)
 HALO = 64  # the master's default --halo
 # The master's --max_key_age when the results in BENCHMARKS.md were made
-# (its default is 4 since 2026-12-05); its relocation searches 32 pixels
-# whatever the warp spans, as the worker then did.
+# (its default was 4 from 2026-12-05, and is 3 since that evening); its
+# relocation searches 32 pixels whatever the warp spans, as the worker then
+# did.
 MAX_KEY_AGE = 12
 
 

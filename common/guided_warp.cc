@@ -41,6 +41,12 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
         key_image.width, key_image.height, key_labels.width, key_labels.height,
         size.width, size.height, flow.width, flow.height));
   }
+  if (size.width > kMaxKeySearchSide || size.height > kMaxKeySearchSide) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("guided warp of a %dx%d region: at most %d pixels a "
+                        "side",
+                        size.width, size.height, kMaxKeySearchSide));
+  }
   if (options.radius < 0 || options.radius > kMaxGuidedWarpRadius ||
       options.colour_threshold < 0 || options.step_cost < 0 ||
       options.step_cost > kMaxKeySearchStepCost) {

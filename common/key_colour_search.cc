@@ -1,7 +1,7 @@
 #include "common/key_colour_search.h"
 
 #include <algorithm>
-#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <opencv2/core.hpp>
@@ -22,6 +22,14 @@ constexpr int16_t kOutside = INT16_MAX;
 constexpr Costs kLaneIndex = {0, 1, 2, 3, 4, 5, 6, 7};
 // Rows of eight candidates that cover the widest square.
 constexpr int kMaxChunks = (2 * kMaxKeySearchRadius + kLanes) / kLanes;
+// The largest cost a lane computes: the largest L1 distance of two RGB
+// colours, and steps across (up to kLanes - 1 past the square in the last
+// vector of a row) and down.
+static_assert(765 +
+                  kMaxKeySearchStepCost * ((kMaxKeySearchRadius + kLanes - 1) +
+                                           kMaxKeySearchRadius) <
+              kOutside);
+static_assert(kMaxKeySearchSide + kLanes < kOutside);
 
 Costs Splat(int value) { return Costs{} + static_cast<int16_t>(value); }
 
@@ -103,7 +111,8 @@ KeyColourSearch::Found KeyColourSearch::Cheapest(const uint8_t* colour,
   // The lanes' winners in row order: the lowest cost, then the first row,
   // then the first column.
   Found found;
-  int found_cost = below;
+  // A lane outside the square costs kOutside: never found.
+  int found_cost = std::min(below, static_cast<int>(kOutside));
   for (int c = 0; c < chunks; ++c) {
     for (int lane = 0; lane < kLanes; ++lane) {
       const int cost = best[c][lane];

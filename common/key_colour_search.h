@@ -23,10 +23,12 @@
 
 namespace tessera {
 
-// Costs stay within int16 for every radius and step cost up to these:
-// 765 (the largest L1 distance of two RGB colours) + 765 * 2 * 16.
+// Costs and columns are int16 lanes: radius, step cost and image sides must
+// stay within these (key_colour_search.cc checks that the largest cost
+// fits).
 inline constexpr int kMaxKeySearchRadius = 16;
 inline constexpr int kMaxKeySearchStepCost = 765;
+inline constexpr int kMaxKeySearchSide = 32000;
 
 class KeyColourSearch {
  public:
@@ -38,8 +40,9 @@ class KeyColourSearch {
     Pixel at;
   };
 
-  // `key_image` is RGB. Its colours are copied into one plane per channel,
-  // so it need not outlive the search.
+  // `key_image` is RGB, at most kMaxKeySearchSide pixels a side. Its
+  // colours are copied into one plane per channel, so it need not outlive
+  // the search.
   explicit KeyColourSearch(const Image& key_image);
 
   // Of the key pixels within `radius` of `around` in each direction
@@ -47,7 +50,7 @@ class KeyColourSearch {
   // distance of its colour to `colour` (RGB) plus `step_cost` for each
   // pixel of |dx| + |dy| from `around`; the first in row order among equals;
   // found only when it costs less than `below`. `radius` and `step_cost`
-  // must be within 0..the maxima above.
+  // must be within 0..the maxima above (the caller checks them once).
   Found Cheapest(const uint8_t* colour, Pixel around, int radius, int step_cost,
                  int below) const;
 

@@ -16,6 +16,10 @@
 // the default threshold ("Poles relocated in the worker"); signs, which
 // move with their pole but look like what is around them, lost IoU the
 // same way, so the classes to move are a choice (--relocate_classes).
+// Off by default since warps are carried frame to frame: each step then
+// moves a pole little, and relocating gained nothing there for 0.5-0.7 ms a
+// region ("Keys at most three frames old, poles left where the flow puts
+// them").
 //
 //   RelocationOptions options{.labels = {kPole}};
 //   RETURN_IF_ERROR(RelocateThinObjects(key_image, key_labels, key_conf,

@@ -28,7 +28,7 @@ struct DvsSettings {
   int key_gap = 0;
   // No region is warped from a key older than this (frames; the shipped
   // decision networks have seen key ages up to 12): common/dvs_defaults.h
-  // says why the default is 4.
+  // says why the default is 3.
   int max_key_age = kDefaultMaxKeyAge;
 };
 

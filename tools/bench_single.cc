@@ -62,9 +62,9 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
   if (!flow.ok()) return flow.status();
   engine.flow = *std::move(flow);
   // The worker's default warp, which the shipped networks learned.
-  absl::StatusOr<GuidedWarpOptions> warp =
-      worker::WarpOptionsFor(GuidedWarpOptions{}.radius, "auto",
-                             worker::ModelCardPathFor(options.model));
+  absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
+      GuidedWarpOptions{}.radius, worker::kDefaultRelocateClasses,
+      worker::ModelCardPathFor(options.model));
   if (!warp.ok()) return warp.status();
   engine.flow_path = std::make_unique<worker::FlowPath>(
       *engine.flow, *engine.dn, engine.pacer.get(), *warp,

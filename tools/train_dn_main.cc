@@ -55,7 +55,8 @@ ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
 ABSL_FLAG(int, warp_radius, 3,
           "the workers' --warp_radius: how far the warp looks for a better "
           "colour match (0: plain nearest-pixel warp)");
-ABSL_FLAG(std::string, relocate_classes, "none",
+ABSL_FLAG(std::string, relocate_classes,
+          tessera::worker::kDefaultRelocateClasses,
           "the workers' --relocate_classes: classes whose objects the warp "
           "searches for again (none, the default | auto: Pole, where the "
           "model has it | names)");

@@ -95,7 +95,8 @@ ABSL_FLAG(int, warp_radius, 3,
           "the flow path's warp: a pixel whose warped colour disagrees with "
           "the region's takes the label of the closest-coloured key pixel "
           "within this many pixels, 0..16 (0: plain nearest-pixel warp)");
-ABSL_FLAG(std::string, relocate_classes, "none",
+ABSL_FLAG(std::string, relocate_classes,
+          tessera::worker::kDefaultRelocateClasses,
           "the flow path's warp then searches the key's objects of these "
           "classes again, 8 px for each frame the warp spans (at most 32) "
           "around where the flow put them, and moves them there: none (the "

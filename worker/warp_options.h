@@ -5,7 +5,7 @@
 // workers will run, so both programs read the same flags the same way.
 //
 //   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
-//                    WarpOptionsFor(3, "auto", "models/synth.card.json"));
+//                    WarpOptionsFor(3, "none", "models/synth.card.json"));
 #ifndef TESSERA_WORKER_WARP_OPTIONS_H_
 #define TESSERA_WORKER_WARP_OPTIONS_H_
 
@@ -19,6 +19,13 @@
 #include "tessera/v1/model_card.pb.h"
 
 namespace tessera::worker {
+
+// --relocate_classes by default, in the workers, tessera-train-dn and
+// tessera-bench's single-process engine: none. Once warps were carried
+// frame to frame, relocating poles changed the loss on generated clips by
+// -0.23 to +0.15 mIoU points and cost 0.5-0.7 ms a region (BENCHMARKS.md, "Keys
+// at most three frames old, poles left where the flow puts them").
+inline constexpr char kDefaultRelocateClasses[] = "none";
 
 // `flag`: "auto" (the card's "Pole" class if it has one: the class a fast
 // flow loses most, BENCHMARKS.md "Where the warp loses"), "none" or "" (no

@@ -54,7 +54,7 @@ TEST(WarpOptionsForTest, ARadiusOutOfRangeIsRefused) {
       HasSubstr("--warp_radius"));
 }
 
-TEST(WarpOptionsForTest, TheShippedModelsRelocateTheirPoles) {
+TEST(WarpOptionsForTest, AutoRelocatesTheShippedModelsPoles) {
   for (const char* card : {"/synth.card.json", "/camvid.card.json"}) {
     absl::StatusOr<GuidedWarpOptions> warp =
         WarpOptionsFor(3, "auto", std::string(TESSERA_MODELS_DIR) + card);
