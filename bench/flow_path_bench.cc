@@ -26,6 +26,7 @@
 #include "worker/decision_network.h"
 #include "worker/flow_path.h"
 #include "worker/optical_flow.h"
+#include "worker/warp_options.h"
 
 namespace tessera {
 namespace {
@@ -98,6 +99,7 @@ std::vector<FlowField> PairFlows() {
 // frames a warp spans.
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
+  options.radius = worker::kDefaultWarpRadius;
   if (relocate) options.relocation.labels = {tools::synth::kPole};
   return options;
 }

@@ -63,7 +63,7 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
   engine.flow = *std::move(flow);
   // The worker's default warp, which the shipped networks learned.
   absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
-      GuidedWarpOptions{}.radius, worker::kDefaultRelocateClasses,
+      worker::kDefaultWarpRadius, worker::kDefaultRelocateClasses,
       worker::ModelCardPathFor(options.model));
   if (!warp.ok()) return warp.status();
   engine.flow_path = std::make_unique<worker::FlowPath>(

@@ -52,7 +52,7 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast", "DIS preset");
 ABSL_FLAG(double, flow_scale, 1.0,
           "flow computed at this scale (the worker's --flow_scale)");
 ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
-ABSL_FLAG(int, warp_radius, 3,
+ABSL_FLAG(int, warp_radius, tessera::worker::kDefaultWarpRadius,
           "the workers' --warp_radius: how far the warp looks for a better "
           "colour match (0: plain nearest-pixel warp)");
 ABSL_FLAG(std::string, relocate_classes,

@@ -91,7 +91,7 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
 ABSL_FLAG(double, flow_scale, 1.0,
           "compute flow on regions scaled by this factor (0 < s <= 1)");
-ABSL_FLAG(int, warp_radius, 3,
+ABSL_FLAG(int, warp_radius, tessera::worker::kDefaultWarpRadius,
           "the flow path's warp: a pixel whose warped colour disagrees with "
           "the region's takes the label of the closest-coloured key pixel "
           "within this many pixels, 0..16 (0: plain nearest-pixel warp)");

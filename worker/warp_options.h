@@ -27,6 +27,13 @@ namespace tessera::worker {
 // at most three frames old, poles left where the flow puts them").
 inline constexpr char kDefaultRelocateClasses[] = "none";
 
+// --warp_radius by default, in the same three programs. On carried warps a
+// search of 5 pixels kept 0.17-0.30 mIoU points more than 3 on generated
+// clips at the default threshold, for about 0.2 ms more a region; 7 and 9
+// added 0.1 and then nothing (BENCHMARKS.md, "Keys at most three frames
+// old, poles left where the flow puts them").
+inline constexpr int kDefaultWarpRadius = 5;
+
 // `flag`: "auto" (the card's "Pole" class if it has one: the class a fast
 // flow loses most, BENCHMARKS.md "Where the warp loses"), "none" or "" (no
 // class), or class names separated by commas, any case. INVALID_ARGUMENT
