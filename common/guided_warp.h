@@ -29,7 +29,9 @@ namespace tessera {
 inline constexpr int kMaxGuidedWarpRadius = 16;
 
 struct GuidedWarpOptions {
-  int radius = 3;             // 0: a plain nearest-pixel warp
+  // 0: a plain nearest-pixel warp. Workers and tessera-train-dn pass
+  // their --warp_radius (worker::kDefaultWarpRadius, 5).
+  int radius = 3;
   int colour_threshold = 20;  // L1 over RGB, 0..765
   int step_cost = 4;  // per pixel of |dx| + |dy| from the flow's point, 0..765
   RelocationOptions relocation;  // no classes: nothing relocated

@@ -80,7 +80,7 @@ struct DnDatasetOptions {
   GridSpec grid{2, 2, 64};     // the deployment's regions
   int max_gap = 12;            // keys 0..max_gap frames back
   int frame_step = 1;          // use every k-th frame as a current frame
-  GuidedWarpOptions warp;      // the flow path's warp, as the workers run it
+  GuidedWarpOptions warp;      // the workers' warp: tessera-train-dn sets it
   bool carried_warps = false;  // the workers' --carry_warps
   // The flow path's window (worker/flow_window.h): each region's core grown
   // by this many pixels; negative: the whole region. Features, warps and
