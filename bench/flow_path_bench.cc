@@ -4,10 +4,9 @@
 // DVS sweep's clip), the key labels being the generator's. Times the DIS
 // flow, the decision features, the guided warp without relocation (the
 // worker's default) and with poles relocated, and the whole path as the
-// worker runs it
-// (estimate, then warp) on the whole region and on the stitched core's
-// window. Each iteration takes the next of 24 frame pairs, so moving and
-// still content both count.
+// worker runs it (estimate, then warp) on the whole region and on the
+// stitched core's window. Each iteration takes the next of 24 frame pairs,
+// so moving and still content both count.
 //
 //   build/bench/flow_path_bench
 #include <benchmark/benchmark.h>

@@ -5,7 +5,8 @@
 // workers will run, so both programs read the same flags the same way.
 //
 //   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
-//                    WarpOptionsFor(3, "none", "models/synth.card.json"));
+//                    WarpOptionsFor(kDefaultWarpRadius, "none",
+//                                   "models/synth.card.json"));
 #ifndef TESSERA_WORKER_WARP_OPTIONS_H_
 #define TESSERA_WORKER_WARP_OPTIONS_H_
 
