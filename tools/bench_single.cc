@@ -61,10 +61,10 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
       worker::CreateOpticalFlow({});
   if (!flow.ok()) return flow.status();
   engine.flow = *std::move(flow);
-  // The worker's default warp, which the shipped networks learned.
+  // The warp a worker runs by default: the radius its network learned.
   absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
-      worker::kDefaultWarpRadius, worker::kDefaultRelocateClasses,
-      worker::ModelCardPathFor(options.model));
+      worker::WarpRadiusFor(std::nullopt, engine.dn->spec()),
+      worker::kDefaultRelocateClasses, worker::ModelCardPathFor(options.model));
   if (!warp.ok()) return warp.status();
   engine.flow_path = std::make_unique<worker::FlowPath>(
       *engine.flow, *engine.dn, engine.pacer.get(), *warp,

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/guided_warp.h"
 #include "worker/decision_features.h"
 
 namespace tessera::tools {
@@ -44,8 +45,11 @@ absl::Status WriteDnSamplesCsv(const std::string& path,
       << OriginLine("warps", sets.origin.carried_warps ? "carried" : "key")
       << OriginLine("window", sets.origin.window_margin < 0
                                   ? std::string("whole")
-                                  : absl::StrCat(sets.origin.window_margin))
-      << OriginLine("collection", sets.origin.collection)
+                                  : absl::StrCat(sets.origin.window_margin));
+  if (sets.origin.warp_radius >= 0) {
+    csv << OriginLine("warp_radius", absl::StrCat(sets.origin.warp_radius));
+  }
+  csv << OriginLine("collection", sets.origin.collection)
       << OriginLine("command", sets.origin.command);
   // Nine significant digits write every float exactly, so that a fit from
   // the file equals the fit from the samples in memory.
@@ -102,6 +106,14 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
        sets.origin.window_margin < 0)) {
     return bad(absl::StrFormat(
         "\"# window: %s\": expected whole or a margin in pixels", window));
+  }
+  // No line: files from before the radius was recorded.
+  const std::string& radius = origin["warp_radius"];
+  if (!radius.empty() && (!absl::SimpleAtoi(radius, &sets.origin.warp_radius) ||
+                          sets.origin.warp_radius < 0 ||
+                          sets.origin.warp_radius > kMaxGuidedWarpRadius)) {
+    return bad(absl::StrFormat("\"# warp_radius: %s\": expected a radius 0..%d",
+                               radius, kMaxGuidedWarpRadius));
   }
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(

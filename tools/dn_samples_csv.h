@@ -1,10 +1,11 @@
 // Decision network samples as CSV, so that one collection (which runs the
 // segmentation network on every frame: minutes) serves many fits (seconds).
 // Above the header, "# key: value" lines say where the samples came from
-// (segmentation_model, flow, warps, window, collection, command), so that a
-// network fitted to the file can say what it was trained for. Columns: set
-// (train | val), gap, agreement, then the features in the worker's order
-// (worker/decision_features.h), under a header naming them.
+// (segmentation_model, flow, warps, window, warp_radius, collection,
+// command), so that a network fitted to the file can say what it was
+// trained for. Columns: set (train | val), gap, agreement, then the features
+// in the worker's order (worker/decision_features.h), under a header naming
+// them.
 //
 //   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", sets));
 //   ASSIGN_OR_RETURN(DnSampleSets sets, ReadDnSamplesCsv("samples.csv"));
@@ -30,6 +31,9 @@ struct DnSampleOrigin {
   // The flow path's window: each region's core grown by this many pixels,
   // or the whole region (-1; also a file without the line).
   int window_margin = -1;
+  // The guided warp's search radius, or -1: not known (a file without the
+  // line).
+  int warp_radius = -1;
   std::string collection;  // key gaps, grid, target, warp radius
   std::string command;     // the command line that collected them
 };

@@ -53,8 +53,9 @@ ABSL_FLAG(double, flow_scale, 1.0,
           "flow computed at this scale (the worker's --flow_scale)");
 ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
 ABSL_FLAG(int, warp_radius, tessera::worker::kDefaultWarpRadius,
-          "the workers' --warp_radius: how far the warp looks for a better "
-          "colour match (0: plain nearest-pixel warp)");
+          "how far the warp looks for a better colour match (0: plain "
+          "nearest-pixel warp); the network records it and workers follow "
+          "it, and with --samples_from it must match the file's");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the workers' --relocate_classes: classes whose objects the warp "
@@ -228,6 +229,14 @@ int Run(const std::string& command_line) {
           worker::DescribeFlowWindow(samples.origin.window_margin),
           options.window_margin));
     }
+    // A file from before the radius was recorded cannot be checked: its
+    // network records none, and workers then warp with their default.
+    if (samples.origin.warp_radius >= 0 &&
+        samples.origin.warp_radius != options.warp.radius) {
+      return Fail(absl::StrFormat(
+          "%s holds warps searching %d pixels, but --warp_radius=%d",
+          samples_from, samples.origin.warp_radius, options.warp.radius));
+    }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
                 samples_from.c_str(), samples.train.size(), samples.val.size(),
                 samples.origin.collection.c_str());
@@ -245,6 +254,7 @@ int Run(const std::string& command_line) {
     samples.origin.flow = (*flow)->name();
     samples.origin.carried_warps = options.carried_warps;
     samples.origin.window_margin = options.window_margin;
+    samples.origin.warp_radius = options.warp.radius;
     samples.origin.collection = absl::StrFormat(
         "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
         "%s, target %s, warp radius %d, relocated classes %s (search %d px "
@@ -301,6 +311,9 @@ int Run(const std::string& command_line) {
   fit->spec.set_carried_warps(samples.origin.carried_warps);
   if (samples.origin.window_margin >= 0) {
     fit->spec.set_window_margin(samples.origin.window_margin);
+  }
+  if (samples.origin.warp_radius >= 0) {
+    fit->spec.set_warp_radius(samples.origin.warp_radius);
   }
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/guided_warp.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/flow_window.h"
 #include "worker/json_proto.h"
@@ -79,6 +80,13 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
         "its window_margin is %d; it must be 0..%d (or absent: whole "
         "regions)",
         spec.window_margin(), kMaxWindowMargin));
+  }
+  if (spec.has_warp_radius() &&
+      (spec.warp_radius() < 0 || spec.warp_radius() > kMaxGuidedWarpRadius)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "its warp_radius is %d; it must be 0..%d (or absent: the workers' "
+        "default)",
+        spec.warp_radius(), kMaxGuidedWarpRadius));
   }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -91,10 +92,12 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
 ABSL_FLAG(double, flow_scale, 1.0,
           "compute flow on regions scaled by this factor (0 < s <= 1)");
-ABSL_FLAG(int, warp_radius, tessera::worker::kDefaultWarpRadius,
+ABSL_FLAG(std::string, warp_radius, "auto",
           "the flow path's warp: a pixel whose warped colour disagrees with "
           "the region's takes the label of the closest-coloured key pixel "
-          "within this many pixels, 0..16 (0: plain nearest-pixel warp)");
+          "within this many pixels, 0..16 (0: plain nearest-pixel warp) | "
+          "auto (the radius the decision network was trained with; 5 for "
+          "a network that does not say)");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the flow path's warp then searches the key's objects of these "
@@ -320,11 +323,18 @@ int Run() {
   if (segmenter_options.lanes == 0) {
     segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
   }
-  const absl::StatusOr<GuidedWarpOptions> warp = WarpOptionsFor(
-      absl::GetFlag(FLAGS_warp_radius), absl::GetFlag(FLAGS_relocate_classes),
-      segmenter_options.card_path.empty()
-          ? ModelCardPathFor(segmenter_options.model_path)
-          : segmenter_options.card_path);
+  // Checked before any model loads; "auto" is settled by the network.
+  const absl::StatusOr<std::optional<int>> warp_radius =
+      ParseWarpRadius(absl::GetFlag(FLAGS_warp_radius));
+  if (!warp_radius.ok()) {
+    return Fail(std::string(warp_radius.status().message()));
+  }
+  absl::StatusOr<GuidedWarpOptions> warp =
+      WarpOptionsFor(warp_radius->value_or(kDefaultWarpRadius),
+                     absl::GetFlag(FLAGS_relocate_classes),
+                     segmenter_options.card_path.empty()
+                         ? ModelCardPathFor(segmenter_options.model_path)
+                         : segmenter_options.card_path);
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   absl::StatusOr<bool> only_if_faster = ParseAutoBool(
       "--flow_if_faster", absl::GetFlag(FLAGS_flow_if_faster), gpu);
@@ -372,6 +382,15 @@ int Run() {
                     << "; its scores are not calibrated for --carry_warps="
                     << (*carry ? "true" : "false");
     }
+    warp->radius = WarpRadiusFor(*warp_radius, dn->spec());
+    if (dn->spec().has_warp_radius() &&
+        warp->radius != dn->spec().warp_radius()) {
+      TLOG(WARNING) << "decision network " << dn->spec().name()
+                    << " learned warps searching " << dn->spec().warp_radius()
+                    << " pixels; its scores are not calibrated for "
+                       "--warp_radius="
+                    << warp->radius;
+    }
     flow_path =
         std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp, *carry);
     if (!dn->spec().segmentation_model().empty() &&
@@ -397,7 +416,8 @@ int Run() {
     TLOG(INFO) << "flow path works on "
                << DescribeFlowWindow(dn->spec().has_window_margin()
                                          ? dn->spec().window_margin()
-                                         : -1);
+                                         : -1)
+               << "; its warp searches " << warp->radius << " pixels around";
   }
   if (flow_path && *only_if_faster) {
     absl::Status checked =

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -46,6 +47,24 @@ absl::StatusOr<std::vector<uint8_t>> RelocatedClasses(
     ids.push_back(static_cast<uint8_t>(id));
   }
   return ids;
+}
+
+absl::StatusOr<std::optional<int>> ParseWarpRadius(absl::string_view flag) {
+  const absl::string_view value = absl::StripAsciiWhitespace(flag);
+  if (absl::EqualsIgnoreCase(value, "auto")) return std::nullopt;
+  int radius = 0;
+  if (!absl::SimpleAtoi(value, &radius) || radius < 0 ||
+      radius > kMaxGuidedWarpRadius) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--warp_radius=%s: must be auto or 0..%d", flag, kMaxGuidedWarpRadius));
+  }
+  return radius;
+}
+
+int WarpRadiusFor(std::optional<int> chosen,
+                  const v1::DecisionNetwork& network) {
+  if (chosen.has_value()) return *chosen;
+  return network.has_warp_radius() ? network.warp_radius() : kDefaultWarpRadius;
 }
 
 absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(

@@ -11,12 +11,14 @@
 #define TESSERA_WORKER_WARP_OPTIONS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/guided_warp.h"
+#include "tessera/v1/decision_network.pb.h"
 #include "tessera/v1/model_card.pb.h"
 
 namespace tessera::worker {
@@ -28,12 +30,25 @@ namespace tessera::worker {
 // at most three frames old, poles left where the flow puts them").
 inline constexpr char kDefaultRelocateClasses[] = "none";
 
-// --warp_radius by default, in the same three programs. On carried warps a
+// --warp_radius by default, in tessera-train-dn, and in workers whose
+// decision network does not say which radius it learned (otherwise they
+// warp with that one: WarpRadiusFor). On carried warps a
 // search of 5 pixels kept 0.17-0.30 mIoU points more than 3 on generated
 // clips at the default threshold, for about 0.2 ms more a region; 7 and 9
 // added 0.1 and then nothing (BENCHMARKS.md, "Keys at most three frames
 // old, poles left where the flow puts them").
 inline constexpr int kDefaultWarpRadius = 5;
+
+// A worker's --warp_radius: "auto" (nullopt: the radius its decision
+// network learned) or a radius 0..kMaxGuidedWarpRadius. INVALID_ARGUMENT
+// naming the flag otherwise.
+absl::StatusOr<std::optional<int>> ParseWarpRadius(absl::string_view flag);
+
+// The radius a worker warps with: `chosen` when --warp_radius gave one, else
+// the one `network` was trained with (v1::DecisionNetwork::warp_radius),
+// else, for a network from before that field, kDefaultWarpRadius.
+int WarpRadiusFor(std::optional<int> chosen,
+                  const v1::DecisionNetwork& network);
 
 // `flag`: "auto" (the card's "Pole" class if it has one: the class a fast
 // flow loses most, BENCHMARKS.md "Where the warp loses"), "none" or "" (no

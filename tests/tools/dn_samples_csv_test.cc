@@ -30,6 +30,7 @@ DnSampleSets SomeSets() {
   sets.origin.flow = "dis-ultrafast@1";
   sets.origin.carried_warps = true;
   sets.origin.window_margin = 16;
+  sets.origin.warp_radius = 7;
   sets.origin.collection = "clips synth:1, keys 0..12";
   sets.origin.command = "tessera-train-dn --model=models/synth.pt";
   // Values that six significant digits would round.
@@ -62,6 +63,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   EXPECT_EQ(read->origin.flow, "dis-ultrafast@1");
   EXPECT_TRUE(read->origin.carried_warps);
   EXPECT_EQ(read->origin.window_margin, 16);
+  EXPECT_EQ(read->origin.warp_radius, 7);
   EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
   EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
   std::filesystem::remove(path);
@@ -94,11 +96,11 @@ absl::Status ReadWithRow(const std::string& row) {
 }
 
 TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
-  // Six origin lines, the header, three samples: the new row is line 11.
+  // Seven origin lines, the header, three samples: the new row is line 12.
   const absl::Status agreement =
       ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9,10,11,12,13");
   EXPECT_EQ(agreement.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(agreement.message(), HasSubstr(":11: the gap or the agreement"));
+  EXPECT_THAT(agreement.message(), HasSubstr(":12: the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9,10,11,12,13").message(),
@@ -182,6 +184,32 @@ TEST(DnSamplesCsvTest, TheWindowLineIsOptionalButMustBeAMargin) {
     const absl::Status refused = ReadDnSamplesCsv(path).status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(refused.message(), HasSubstr(std::string("window: ") + bad));
+  }
+  std::filesystem::remove(path);
+}
+
+// Files written before the radius was recorded have no "# warp_radius"
+// line: what their warps searched is not known.
+TEST(DnSamplesCsvTest, TheWarpRadiusLineIsOptionalButMustBeARadius) {
+  const std::string path = WriteTempFile("radius-", "", ".csv");
+  const std::string text = SomeSetsWithout("# warp_radius: 7", path);
+  std::ofstream(path, std::ios::trunc) << text;
+  absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->origin.warp_radius, -1);
+
+  std::ofstream(path, std::ios::trunc) << "# warp_radius: 0\n" << text;
+  absl::StatusOr<DnSampleSets> plain = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->origin.warp_radius, 0);
+
+  for (const char* bad : {"-1", "17", "wide"}) {
+    std::ofstream(path, std::ios::trunc) << "# warp_radius: " << bad << "\n"
+                                         << text;
+    const absl::Status refused = ReadDnSamplesCsv(path).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.message(),
+                HasSubstr(std::string("warp_radius: ") + bad));
   }
   std::filesystem::remove(path);
 }

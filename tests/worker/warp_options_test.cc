@@ -3,8 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "worker/decision_network.h"
 
 namespace tessera::worker {
 namespace {
@@ -75,6 +80,57 @@ TEST(WarpOptionsForTest, WithoutACardOnlyNamedClassesAreAnError) {
   EXPECT_THAT(named.status().message(),
               HasSubstr("--relocate_classes=Pole needs the model's card"));
   EXPECT_THAT(named.status().message(), HasSubstr(missing));
+}
+
+TEST(ParseWarpRadiusTest, AutoLeavesTheRadiusToTheNetwork) {
+  EXPECT_EQ(*ParseWarpRadius("auto"), std::nullopt);
+  EXPECT_EQ(*ParseWarpRadius(" AUTO "), std::nullopt);
+  EXPECT_EQ(*ParseWarpRadius("0"), 0);
+  EXPECT_EQ(*ParseWarpRadius("7"), 7);
+  EXPECT_EQ(*ParseWarpRadius("16"), kMaxGuidedWarpRadius);
+}
+
+TEST(ParseWarpRadiusTest, AnythingElseIsRefusedNamingTheFlag) {
+  for (const char* bad : {"-1", "17", "seven", "", "5px"}) {
+    absl::StatusOr<std::optional<int>> radius = ParseWarpRadius(bad);
+    EXPECT_EQ(radius.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_THAT(radius.status().message(),
+                HasSubstr(absl::StrCat("--warp_radius=", bad,
+                                       ": must be auto or 0..16")));
+  }
+}
+
+TEST(WarpRadiusForTest, TheFlagThenTheNetworksRadiusThenTheDefault) {
+  v1::DecisionNetwork learned;
+  learned.set_warp_radius(7);
+  EXPECT_EQ(WarpRadiusFor(2, learned), 2);
+  EXPECT_EQ(WarpRadiusFor(std::nullopt, learned), 7);
+  learned.set_warp_radius(0);  // a plain warp: recorded, not absent
+  EXPECT_EQ(WarpRadiusFor(std::nullopt, learned), 0);
+  EXPECT_EQ(WarpRadiusFor(std::nullopt, v1::DecisionNetwork()),
+            kDefaultWarpRadius);
+}
+
+TEST(WarpRadiusForTest, TheShippedNetworksSayWhichRadiusTheyLearned) {
+  for (const char* dn : {"/synth.dn.json", "/camvid.dn.json"}) {
+    absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
+        LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + dn);
+    ASSERT_TRUE(network.ok()) << network.status();
+    EXPECT_TRUE((*network)->spec().has_warp_radius()) << dn;
+  }
+}
+
+TEST(WarpRadiusForTest, ANetworkWithARadiusOutOfRangeIsRefused) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> shipped =
+      LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + "/synth.dn.json");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  v1::DecisionNetwork spec = (*shipped)->spec();
+  spec.set_warp_radius(kMaxGuidedWarpRadius + 1);
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
+      MakeDecisionNetwork(spec);
+  EXPECT_EQ(dn.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(dn.status().message(), HasSubstr("its warp_radius is 17"));
 }
 
 }  // namespace
