@@ -66,7 +66,12 @@ ABSL_FLAG(int, lanes, 0,
           "buffers and graphs, so that one batch's copies overlap another's "
           "kernels; 1..8 (0: 2 on a GPU, 1 on a CPU)");
 ABSL_FLAG(std::string, name, "", "worker id (default: hostname-pid)");
-ABSL_FLAG(int, max_in_flight, 2, "regions to keep queued at this worker");
+ABSL_FLAG(int, max_in_flight, 4,
+          "regions to keep queued at this worker (the master caps it at its "
+          "own --max_in_flight). Warped regions take a few ms, less than a "
+          "trip to the master and back: with 2 queued a lone DVS worker "
+          "sat idle 9 % of the time (BENCHMARKS.md, \"Each network's own "
+          "search radius\")");
 ABSL_FLAG(int, max_batch, 1,
           "regions segmented in one forward pass at most (a GPU worker's "
           "batch; regions of one size go together); the worker asks the "
