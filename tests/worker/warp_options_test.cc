@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -83,11 +84,18 @@ TEST(WarpOptionsForTest, WithoutACardOnlyNamedClassesAreAnError) {
 }
 
 TEST(ParseWarpRadiusTest, AutoLeavesTheRadiusToTheNetwork) {
-  EXPECT_EQ(*ParseWarpRadius("auto"), std::nullopt);
-  EXPECT_EQ(*ParseWarpRadius(" AUTO "), std::nullopt);
-  EXPECT_EQ(*ParseWarpRadius("0"), 0);
-  EXPECT_EQ(*ParseWarpRadius("7"), 7);
-  EXPECT_EQ(*ParseWarpRadius("16"), kMaxGuidedWarpRadius);
+  const std::vector<std::pair<std::string, std::optional<int>>> cases = {
+      {"auto", std::nullopt},
+      {" AUTO ", std::nullopt},
+      {"0", 0},
+      {"7", 7},
+      {" 7 ", 7},
+      {"16", 16}};
+  for (const auto& [flag, radius] : cases) {
+    absl::StatusOr<std::optional<int>> parsed = ParseWarpRadius(flag);
+    ASSERT_TRUE(parsed.ok()) << flag << ": " << parsed.status();
+    EXPECT_EQ(*parsed, radius) << flag;
+  }
 }
 
 TEST(ParseWarpRadiusTest, AnythingElseIsRefusedNamingTheFlag) {
@@ -112,12 +120,16 @@ TEST(WarpRadiusForTest, TheFlagThenTheNetworksRadiusThenTheDefault) {
             kDefaultWarpRadius);
 }
 
+// models/README.md and BENCHMARKS.md give these radii and why.
 TEST(WarpRadiusForTest, TheShippedNetworksSayWhichRadiusTheyLearned) {
-  for (const char* dn : {"/synth.dn.json", "/camvid.dn.json"}) {
+  const std::vector<std::pair<std::string, int>> shipped = {
+      {"/synth.dn.json", 7}, {"/camvid.dn.json", 3}};
+  for (const auto& [dn, radius] : shipped) {
     absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
         LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + dn);
     ASSERT_TRUE(network.ok()) << network.status();
-    EXPECT_TRUE((*network)->spec().has_warp_radius()) << dn;
+    ASSERT_TRUE((*network)->spec().has_warp_radius()) << dn;
+    EXPECT_EQ(WarpRadiusFor(std::nullopt, (*network)->spec()), radius) << dn;
   }
 }
 
@@ -126,11 +138,15 @@ TEST(WarpRadiusForTest, ANetworkWithARadiusOutOfRangeIsRefused) {
       LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + "/synth.dn.json");
   ASSERT_TRUE(shipped.ok()) << shipped.status();
   v1::DecisionNetwork spec = (*shipped)->spec();
-  spec.set_warp_radius(kMaxGuidedWarpRadius + 1);
-  absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
-      MakeDecisionNetwork(spec);
-  EXPECT_EQ(dn.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(dn.status().message(), HasSubstr("its warp_radius is 17"));
+  for (const int radius : {-1, kMaxGuidedWarpRadius + 1}) {
+    spec.set_warp_radius(radius);
+    absl::StatusOr<std::unique_ptr<DecisionNetwork>> dn =
+        MakeDecisionNetwork(spec);
+    EXPECT_EQ(dn.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(dn.status().message(),
+                HasSubstr(absl::StrCat("its warp_radius is ", radius,
+                                       "; it must be 0..16")));
+  }
 }
 
 }  // namespace
