@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,8 +95,9 @@ std::vector<FlowField> PairFlows() {
   return flows;
 }
 
-// The worker's warp options, before FlowPath::Warp scales them to the
-// frames a warp spans.
+// The warp at the radius of a network that records none (5; BM_FlowPath
+// takes the shipped network's, as a worker does), before FlowPath::Warp
+// scales it to the frames a warp spans.
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
   options.radius = worker::kDefaultWarpRadius;
@@ -158,8 +160,10 @@ void BM_FlowPath(benchmark::State& state) {
     state.SkipWithError(std::string(network.status().message()).c_str());
     return;
   }
-  // The worker's default warp: nothing relocated.
-  worker::FlowPath path(*flow, **network, nullptr, WorkerWarp(false));
+  // The worker's default warp: the network's radius, nothing relocated.
+  GuidedWarpOptions warp = WorkerWarp(false);
+  warp.radius = worker::WarpRadiusFor(std::nullopt, (*network)->spec());
+  worker::FlowPath path(*flow, **network, nullptr, warp);
   const Size region = Pairs().front().current.size();
   const Rect window = state.range(0) == 1
                           ? path.WindowFor(region, {0, 0, 240, 180})

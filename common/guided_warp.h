@@ -29,8 +29,9 @@ namespace tessera {
 inline constexpr int kMaxGuidedWarpRadius = 16;
 
 struct GuidedWarpOptions {
-  // 0: a plain nearest-pixel warp. Workers and tessera-train-dn pass
-  // their --warp_radius (worker::kDefaultWarpRadius, 5).
+  // 0: a plain nearest-pixel warp. Workers warp with the radius their
+  // decision network learned (worker::WarpRadiusFor), tessera-train-dn
+  // with its --warp_radius.
   int radius = 3;
   int colour_threshold = 20;  // L1 over RGB, 0..765
   int step_cost = 4;  // per pixel of |dx| + |dy| from the flow's point, 0..765

@@ -237,6 +237,13 @@ int Run(const std::string& command_line) {
           "%s holds warps searching %d pixels, but --warp_radius=%d",
           samples_from, samples.origin.warp_radius, options.warp.radius));
     }
+    if (samples.origin.warp_radius < 0) {
+      std::fprintf(stderr,
+                   "tessera-train-dn: %s does not say how far its warps "
+                   "searched: the network records no radius, and workers "
+                   "warp it with theirs (%d)\n",
+                   samples_from.c_str(), worker::kDefaultWarpRadius);
+    }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
                 samples_from.c_str(), samples.train.size(), samples.val.size(),
                 samples.origin.collection.c_str());

@@ -334,6 +334,8 @@ int Run() {
   if (!warp_radius.ok()) {
     return Fail(std::string(warp_radius.status().message()));
   }
+  // The radius is settled once the network has loaded (WarpRadiusFor);
+  // this checks --relocate_classes against the card before any model does.
   absl::StatusOr<GuidedWarpOptions> warp =
       WarpOptionsFor(warp_radius->value_or(kDefaultWarpRadius),
                      absl::GetFlag(FLAGS_relocate_classes),

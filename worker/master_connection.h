@@ -30,7 +30,7 @@ namespace tessera::worker {
 struct ConnectionOptions {
   std::string master = "localhost:7600";
   std::string worker_id;
-  int max_in_flight = 2;
+  int max_in_flight = 4;  // as --max_in_flight (worker/main.cc says why)
   // Tasks segmented together (worker/task_batcher.h): up to max_batch,
   // waiting at most max_batch_wait for more once one is there.
   int max_batch = 1;

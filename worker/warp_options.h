@@ -2,7 +2,9 @@
 // it: --warp_radius (common/guided_warp.h) and --relocate_classes, the
 // model's classes searched for again where the flow lost them
 // (common/thin_relocation.h). A decision network is trained on the warp the
-// workers will run, so both programs read the same flags the same way.
+// workers will run: both programs read --relocate_classes the same way, and
+// the network records the radius it learned, which a worker's
+// --warp_radius=auto takes (WarpRadiusFor).
 //
 //   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
 //                    WarpOptionsFor(kDefaultWarpRadius, "none",

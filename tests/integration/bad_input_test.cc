@@ -344,6 +344,9 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       {{TESSERA_MASTER_BINARY, "--stitch=best"}, "--stitch=best"},
       {{TESSERA_MASTER_BINARY, "--max_queued_frames=0"}, "--max_queued_frames"},
       {{TESSERA_WORKER_BINARY, "--max_in_flight=0"}, "--max_in_flight"},
+      // Refused before the (broken) model is loaded.
+      {{TESSERA_WORKER_BINARY, "--model=" + broken, "--warp_radius=seven"},
+       "--warp_radius=seven: must be auto or 0..16"},
       {{TESSERA_WORKER_BINARY, "--max_batch=0"},
        "--max_batch must be within 1..256"},
       {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/missing.pt"},
