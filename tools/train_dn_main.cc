@@ -241,7 +241,7 @@ int Run(const std::string& command_line) {
       std::fprintf(stderr,
                    "tessera-train-dn: %s does not say how far its warps "
                    "searched: the network records no radius, and workers "
-                   "warp it with theirs (%d)\n",
+                   "using it warp with their default (%d)\n",
                    samples_from.c_str(), worker::kDefaultWarpRadius);
     }
     std::printf("%s: %zu training, %zu held-out samples (%s)\n",
