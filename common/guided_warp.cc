@@ -47,14 +47,14 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
                         "side",
                         size.width, size.height, kMaxKeySearchSide));
   }
-  if (options.radius < 0 || options.radius > kMaxGuidedWarpRadius ||
+  if (!options.radius.Within(kMaxGuidedWarpRadius) ||
       options.colour_threshold < 0 || options.step_cost < 0 ||
       options.step_cost > kMaxKeySearchStepCost) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "guided warp options out of range: radius %d (0..%d), colour "
-        "threshold %d (>= 0), step cost %d (0..%d)",
-        options.radius, kMaxGuidedWarpRadius, options.colour_threshold,
-        options.step_cost, kMaxKeySearchStepCost));
+        "guided warp options out of range: radius %s (0..%d each way), "
+        "colour threshold %d (>= 0), step cost %d (0..%d)",
+        SearchRadiusText(options.radius), kMaxGuidedWarpRadius,
+        options.colour_threshold, options.step_cost, kMaxKeySearchStepCost));
   }
   return absl::OkStatus();
 }
@@ -93,15 +93,16 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
   GuidedWarp out;
   out.labels = Image::Create(width, height, 1);
   if (with_confidence) out.confidence = Image::Create(width, height, 1);
-  const int r = options.radius;
+  const SearchRadius r = options.radius;
+  const bool searches = r.x > 0 || r.y > 0;
   // Where every key label within the radius is the same, no search can
   // change the label: the smallest and largest label around each key pixel
   // find the few places worth searching (most pixels of road and sky whose
   // colour changed with the light are not).
   cv::Mat near_edges;  // 255 where the key has more than one label nearby
-  if (r > 0) {
+  if (searches) {
     const cv::Mat window = cv::getStructuringElement(
-        cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1));
+        cv::MORPH_RECT, cv::Size(2 * r.x + 1, 2 * r.y + 1));
     cv::Mat lowest, highest;
     cv::erode(MatView(key_labels), lowest, window);
     cv::dilate(MatView(key_labels), highest, window);
@@ -127,7 +128,7 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
       // The labels around the flow's point first: most pixels lie inside
       // one object, where no search could change the label, and that test
       // is cheaper than comparing colours.
-      const bool near_edge = r > 0 && near_edges.ptr<uint8_t>(fy)[fx] != 0;
+      const bool near_edge = searches && near_edges.ptr<uint8_t>(fy)[fx] != 0;
       const int at_flow =
           near_edge ? ColourDistance(cur, key_image.at(fx, fy)) : 0;
       if (near_edge && at_flow > options.colour_threshold) {

@@ -6,9 +6,10 @@
 // warping costs most mIoU. Where the key's colour at p + flow(p) differs
 // from the current pixel's by more than `colour_threshold` (L1 over RGB),
 // the pixel takes the label (and confidence) of the key pixel within
-// `radius` whose colour is closest, each step away costing `step_cost`
-// (only where the key has more than one label within `radius`: elsewhere
-// the label could not change, and the confidence stays the flow's).
+// `radius` (common/search_radius.h) whose colour is closest, each step away
+// costing `step_cost` (only where the key has more than one label within
+// `radius`: elsewhere the label could not change, and the confidence stays
+// the flow's).
 // On generated clips this recovered 4-5 of the 5-9 mIoU points a plain warp
 // loses to segmentation at key ages 1-4 (BENCHMARKS.md, issue 4). Objects
 // of the classes `relocation` names are then searched for again further
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
 #include "common/image.h"
+#include "common/search_radius.h"
 #include "common/thin_relocation.h"
 
 namespace tessera {
@@ -29,10 +31,10 @@ namespace tessera {
 inline constexpr int kMaxGuidedWarpRadius = 16;
 
 struct GuidedWarpOptions {
-  // 0: a plain nearest-pixel warp. Workers warp with the radius their
-  // decision network learned (worker::WarpRadiusFor), tessera-train-dn
-  // with its --warp_radius.
-  int radius = 3;
+  // 0: a plain nearest-pixel warp. Each of x and y 0..kMaxGuidedWarpRadius.
+  // Workers warp with the radius their decision network learned
+  // (worker::WarpRadiusFor), tessera-train-dn with its --warp_radius.
+  SearchRadius radius = 3;
   int colour_threshold = 20;  // L1 over RGB, 0..765
   int step_cost = 4;  // per pixel of |dx| + |dy| from the flow's point, 0..765
   RelocationOptions relocation;  // no classes: nothing relocated

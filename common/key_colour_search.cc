@@ -17,13 +17,13 @@ namespace {
 constexpr int kLanes = 8;
 using Costs = int16_t __attribute__((vector_size(kLanes * sizeof(int16_t))));
 using Bytes = uint8_t __attribute__((vector_size(kLanes)));
-// A lane outside the square: never cheaper than anything.
+// A lane outside the search: never cheaper than anything.
 constexpr int16_t kOutside = INT16_MAX;
 constexpr Costs kLaneIndex = {0, 1, 2, 3, 4, 5, 6, 7};
-// Rows of eight candidates that cover the widest square.
+// Rows of eight candidates that cover the widest search.
 constexpr int kMaxChunks = (2 * kMaxKeySearchRadius + kLanes) / kLanes;
 // The largest cost a lane computes: the largest L1 distance of two RGB
-// colours, and steps across (up to kLanes - 1 past the square in the last
+// colours, and steps across (up to kLanes - 1 past the search in the last
 // vector of a row) and down.
 static_assert(765 +
                   kMaxKeySearchStepCost * ((kMaxKeySearchRadius + kLanes - 1) +
@@ -65,18 +65,19 @@ const uint8_t* KeyColourSearch::Plane(int channel, int x, int y) const {
 }
 
 KeyColourSearch::Found KeyColourSearch::Cheapest(const uint8_t* colour,
-                                                 Pixel around, int radius,
+                                                 Pixel around,
+                                                 SearchRadius radius,
                                                  int step_cost,
                                                  int below) const {
-  const int x0 = std::max(0, around.x - radius);
-  const int x1 = std::min(width_ - 1, around.x + radius);
-  const int y0 = std::max(0, around.y - radius);
-  const int y1 = std::min(height_ - 1, around.y + radius);
+  const int x0 = std::max(0, around.x - radius.x);
+  const int x1 = std::min(width_ - 1, around.x + radius.x);
+  const int y0 = std::max(0, around.y - radius.y);
+  const int y1 = std::min(height_ - 1, around.y + radius.y);
   const int chunks = (x1 - x0 + kLanes) / kLanes;
   const Costs red = Splat(colour[0]);
   const Costs green = Splat(colour[1]);
   const Costs blue = Splat(colour[2]);
-  // Per chunk of eight columns: which lanes lie in the square, what their
+  // Per chunk of eight columns: which lanes lie in the search, what their
   // columns cost, and the cheapest cost each lane has seen and in which
   // row (the first on a tie: rows run in order and only a strictly lower
   // cost replaces).
@@ -111,7 +112,7 @@ KeyColourSearch::Found KeyColourSearch::Cheapest(const uint8_t* colour,
   // The lanes' winners in row order: the lowest cost, then the first row,
   // then the first column.
   Found found;
-  // A lane outside the square costs kOutside: never found.
+  // A lane outside the search costs kOutside: never found.
   int found_cost = std::min(below, static_cast<int>(kOutside));
   for (int c = 0; c < chunks; ++c) {
     for (int lane = 0; lane < kLanes; ++lane) {

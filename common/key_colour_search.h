@@ -12,7 +12,7 @@
 // scan).
 //
 //   KeyColourSearch search(key_image);
-//   KeyColourSearch::Found found = search.Cheapest(colour, {fx, fy}, radius,
+//   KeyColourSearch::Found found = search.Cheapest(colour, {fx, fy}, {11, 5},
 //                                                  step_cost, at_flow);
 #ifndef TESSERA_COMMON_KEY_COLOUR_SEARCH_H_
 #define TESSERA_COMMON_KEY_COLOUR_SEARCH_H_
@@ -21,10 +21,11 @@
 #include <vector>
 
 #include "common/image.h"
+#include "common/search_radius.h"
 
 namespace tessera {
 
-// Costs and columns are int16 lanes: radius, step cost and image sides must
+// Costs and columns are int16 lanes: radii, step cost and image sides must
 // stay within these (key_colour_search.cc checks that the largest cost
 // fits).
 inline constexpr int kMaxKeySearchRadius = 16;
@@ -46,14 +47,15 @@ class KeyColourSearch {
   // the search.
   explicit KeyColourSearch(const Image& key_image);
 
-  // Of the key pixels within `radius` of `around` in each direction
-  // (clipped to the image), the cheapest, where a pixel costs the L1
-  // distance of its colour to `colour` (RGB) plus `step_cost` for each
-  // pixel of |dx| + |dy| from `around`; the first in row order among equals;
-  // found only when it costs less than `below`. `radius` and `step_cost`
-  // must be within 0..the maxima above (the caller checks them once).
-  Found Cheapest(const uint8_t* colour, Pixel around, int radius, int step_cost,
-                 int below) const;
+  // Of the key pixels within `radius.x` of `around` across and `radius.y`
+  // up and down (clipped to the image), the cheapest, where a pixel costs
+  // the L1 distance of its colour to `colour` (RGB) plus `step_cost` for
+  // each pixel of |dx| + |dy| from `around`; the first in row order among
+  // equals; found only when it costs less than `below`. The radii and
+  // `step_cost` must be within 0..the maxima above (the caller checks them
+  // once).
+  Found Cheapest(const uint8_t* colour, Pixel around, SearchRadius radius,
+                 int step_cost, int below) const;
 
  private:
   const uint8_t* Plane(int channel, int x, int y) const;

@@ -83,7 +83,8 @@ struct ReferenceWarp {
 ReferenceWarp ReferenceGuidedWarp(const Scene& key, const Image& current,
                                   const FlowField& flow,
                                   const GuidedWarpOptions& options) {
-  const int w = current.width, h = current.height, r = options.radius;
+  const int w = current.width, h = current.height;
+  const SearchRadius r = options.radius;
   ReferenceWarp out{Image::Create(w, h, 1), Image::Create(w, h, 1)};
   auto distance = [](const uint8_t* a, const uint8_t* b) {
     return std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) +
@@ -93,8 +94,8 @@ ReferenceWarp ReferenceGuidedWarp(const Scene& key, const Image& current,
     for (int x = 0; x < w; ++x) {
       const int fx = NearestSourcePixel(x, flow.dx(x, y), w);
       const int fy = NearestSourcePixel(y, flow.dy(x, y), h);
-      const int x0 = std::max(0, fx - r), x1 = std::min(w - 1, fx + r);
-      const int y0 = std::max(0, fy - r), y1 = std::min(h - 1, fy + r);
+      const int x0 = std::max(0, fx - r.x), x1 = std::min(w - 1, fx + r.x);
+      const int y0 = std::max(0, fy - r.y), y1 = std::min(h - 1, fy + r.y);
       bool one_label = true;
       for (int sy = y0; sy <= y1; ++sy) {
         for (int sx = x0; sx <= x1; ++sx) {
@@ -160,9 +161,9 @@ void ExpectSameAsScan(int w, int h, int block,
 
   for (const GuidedWarpOptions& options : option_sets) {
     SCOPED_TRACE(testing::Message()
-                 << "radius " << options.radius << ", colour threshold "
-                 << options.colour_threshold << ", step cost "
-                 << options.step_cost);
+                 << "radius " << SearchRadiusText(options.radius)
+                 << ", colour threshold " << options.colour_threshold
+                 << ", step cost " << options.step_cost);
     const ReferenceWarp reference =
         ReferenceGuidedWarp(key, current, flow, options);
     // Both kinds of pixel occur, or the comparison would prove less.
@@ -184,7 +185,10 @@ TEST(GuidedWarpTest, FindsWhatAPixelByPixelScanFinds) {
       {GuidedWarpOptions{}, GuidedWarpOptions{.radius = 5, .step_cost = 1},
        GuidedWarpOptions{.radius = 2, .colour_threshold = 0, .step_cost = 0},
        GuidedWarpOptions{.radius = 1, .colour_threshold = 30},
-       GuidedWarpOptions{.radius = 4, .step_cost = 30}});
+       GuidedWarpOptions{.radius = 4, .step_cost = 30},
+       GuidedWarpOptions{.radius = {5, 2}, .step_cost = 2},
+       GuidedWarpOptions{.radius = {1, 4}, .step_cost = 1},
+       GuidedWarpOptions{.radius = {3, 0}, .step_cost = 1}});
 }
 
 TEST(GuidedWarpTest, WideSearchesFindWhatAPixelByPixelScanFinds) {
@@ -197,6 +201,10 @@ TEST(GuidedWarpTest, WideSearchesFindWhatAPixelByPixelScanFinds) {
        GuidedWarpOptions{.radius = 9, .step_cost = 1},
        GuidedWarpOptions{.radius = kMaxGuidedWarpRadius, .step_cost = 0},
        GuidedWarpOptions{.radius = kMaxGuidedWarpRadius,
+                         .colour_threshold = 0,
+                         .step_cost = kMaxKeySearchStepCost},
+       GuidedWarpOptions{.radius = {11, 5}, .step_cost = 2},
+       GuidedWarpOptions{.radius = {kMaxGuidedWarpRadius, 1},
                          .colour_threshold = 0,
                          .step_cost = kMaxKeySearchStepCost}});
 }
@@ -261,6 +269,24 @@ TEST(GuidedWarpTest, RadiusZeroIsThePlainWarpAndTooFarIsNotSearched) {
   EXPECT_EQ(*guided->labels.at(16, 5), kSky);
 }
 
+TEST(GuidedWarpTest, ASearchWiderAcrossFindsWhatMovedSideways) {
+  // The pole moved 6 px right: a search 6 across (and 1 up and down)
+  // finds it where a square one of 3 did not (above); one 6 up and down
+  // but 3 across does not.
+  const Scene key = PoleAt(10);
+  const Scene far = PoleAt(16);
+  const FlowField still = FlowField::Zero(32, 16);
+  absl::StatusOr<GuidedWarp> guided =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, far.image, still,
+                       {.radius = {6, 1}});
+  ASSERT_TRUE(guided.ok()) << guided.status();
+  EXPECT_EQ(guided->labels.pixels, far.labels.pixels);
+  guided = WarpLabelsGuided(key.image, key.labels, key.confidence, far.image,
+                            still, {.radius = {3, 6}});
+  ASSERT_TRUE(guided.ok()) << guided.status();
+  EXPECT_EQ(*guided->labels.at(16, 5), kSky);
+}
+
 TEST(GuidedWarpTest, WithoutConfidenceWarpsLabelsOnly) {
   const Scene key = PoleAt(10);
   const Scene current = PoleAt(11);
@@ -290,6 +316,12 @@ TEST(GuidedWarpTest, RefusesMismatchedSizesChannelsAndOptions) {
                        wide);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("radius 17"), std::string::npos);
+  wide.radius = {4, 17};
+  r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
+                       wide);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("radius 4x17"), std::string::npos)
+      << r.status();
   GuidedWarpOptions steep;
   steep.step_cost = kMaxKeySearchStepCost + 1;
   r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
