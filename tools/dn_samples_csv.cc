@@ -46,8 +46,9 @@ absl::Status WriteDnSamplesCsv(const std::string& path,
       << OriginLine("window", sets.origin.window_margin < 0
                                   ? std::string("whole")
                                   : absl::StrCat(sets.origin.window_margin));
-  if (sets.origin.warp_radius >= 0) {
-    csv << OriginLine("warp_radius", absl::StrCat(sets.origin.warp_radius));
+  if (sets.origin.warp_radius.has_value()) {
+    csv << OriginLine("warp_radius",
+                      SearchRadiusText(*sets.origin.warp_radius));
   }
   csv << OriginLine("collection", sets.origin.collection)
       << OriginLine("command", sets.origin.command);
@@ -109,11 +110,15 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
   }
   // No line: files from before the radius was recorded.
   const std::string& radius = origin["warp_radius"];
-  if (!radius.empty() && (!absl::SimpleAtoi(radius, &sets.origin.warp_radius) ||
-                          sets.origin.warp_radius < 0 ||
-                          sets.origin.warp_radius > kMaxGuidedWarpRadius)) {
-    return bad(absl::StrFormat("\"# warp_radius: %s\": expected a radius 0..%d",
-                               radius, kMaxGuidedWarpRadius));
+  if (!radius.empty()) {
+    sets.origin.warp_radius = ParseSearchRadius(radius);
+    if (!sets.origin.warp_radius.has_value() ||
+        !sets.origin.warp_radius->Within(kMaxGuidedWarpRadius)) {
+      return bad(
+          absl::StrFormat("\"# warp_radius: %s\": expected a radius 0..%d, or "
+                          "ACROSSxUPDOWN such as 10x7",
+                          radius, kMaxGuidedWarpRadius));
+    }
   }
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(

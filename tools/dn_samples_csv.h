@@ -12,11 +12,13 @@
 #ifndef TESSERA_TOOLS_DN_SAMPLES_CSV_H_
 #define TESSERA_TOOLS_DN_SAMPLES_CSV_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/search_radius.h"
 #include "tools/dn_dataset.h"
 
 namespace tessera::tools {
@@ -31,9 +33,9 @@ struct DnSampleOrigin {
   // The flow path's window: each region's core grown by this many pixels,
   // or the whole region (-1; also a file without the line).
   int window_margin = -1;
-  // The guided warp's search radius, or -1: not known (a file without the
-  // line).
-  int warp_radius = -1;
+  // The guided warp's search radius ("7" or "10x7" in the file), or
+  // nullopt: not known (a file without the line).
+  std::optional<SearchRadius> warp_radius;
   std::string collection;  // key gaps, grid, target, warp radius
   std::string command;     // the command line that collected them
 };

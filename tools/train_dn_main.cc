@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "common/allocator_tuning.h"
 #include "common/flag_values.h"
+#include "common/search_radius.h"
 #include "tools/dn_dataset.h"
 #include "tools/dn_fit.h"
 #include "tools/dn_samples_csv.h"
@@ -52,10 +53,12 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast", "DIS preset");
 ABSL_FLAG(double, flow_scale, 1.0,
           "flow computed at this scale (the worker's --flow_scale)");
 ABSL_FLAG(std::string, flow_model, "", "TorchScript flow network");
-ABSL_FLAG(int, warp_radius, tessera::worker::kDefaultWarpRadius,
-          "how far the warp looks for a better colour match (0: plain "
-          "nearest-pixel warp); the network records it and workers follow "
-          "it, and with --samples_from it must match the file's");
+ABSL_FLAG(std::string, warp_radius,
+          absl::StrCat(tessera::worker::kDefaultWarpRadius),
+          "how far the warp looks for a better colour match: 0..16 pixels "
+          "each way (0: plain nearest-pixel warp), or ACROSSxUPDOWN such as "
+          "10x7; the network records it and workers follow it, and with "
+          "--samples_from it must match the file's");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the workers' --relocate_classes: classes whose objects the warp "
@@ -186,9 +189,12 @@ int Run(const std::string& command_line) {
   options.grid = *grid;
   options.max_gap = absl::GetFlag(FLAGS_max_gap);
   options.frame_step = absl::GetFlag(FLAGS_frame_step);
-  absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
-      absl::GetFlag(FLAGS_warp_radius), absl::GetFlag(FLAGS_relocate_classes),
-      worker::ModelCardPathFor(model));
+  const absl::StatusOr<SearchRadius> radius =
+      worker::ParseWarpRadiusValue(absl::GetFlag(FLAGS_warp_radius));
+  if (!radius.ok()) return Fail(std::string(radius.status().message()));
+  absl::StatusOr<GuidedWarpOptions> warp =
+      worker::WarpOptionsFor(*radius, absl::GetFlag(FLAGS_relocate_classes),
+                             worker::ModelCardPathFor(model));
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   options.warp = *std::move(warp);
   options.carried_warps = absl::GetFlag(FLAGS_carry_warps);
@@ -231,13 +237,14 @@ int Run(const std::string& command_line) {
     }
     // A file from before the radius was recorded cannot be checked: its
     // network records none, and workers then warp with their default.
-    if (samples.origin.warp_radius >= 0 &&
-        samples.origin.warp_radius != options.warp.radius) {
+    if (samples.origin.warp_radius.has_value() &&
+        *samples.origin.warp_radius != options.warp.radius) {
       return Fail(absl::StrFormat(
-          "%s holds warps searching %d pixels, but --warp_radius=%d",
-          samples_from, samples.origin.warp_radius, options.warp.radius));
+          "%s holds warps searching %s pixels, but --warp_radius=%s",
+          samples_from, SearchRadiusText(*samples.origin.warp_radius),
+          SearchRadiusText(options.warp.radius)));
     }
-    if (samples.origin.warp_radius < 0) {
+    if (!samples.origin.warp_radius.has_value()) {
       std::fprintf(stderr,
                    "tessera-train-dn: %s does not say how far its warps "
                    "searched: the network records no radius, and workers "
@@ -264,12 +271,12 @@ int Run(const std::string& command_line) {
     samples.origin.warp_radius = options.warp.radius;
     samples.origin.collection = absl::StrFormat(
         "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
-        "%s, target %s, warp radius %d, relocated classes %s (search %d px "
+        "%s, target %s, warp radius %s, relocated classes %s (search %d px "
         "a frame, at most %d)",
         absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
         absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
         options.frame_step, options.grid.ToString(),
-        DnTargetName(options.target), options.warp.radius,
+        DnTargetName(options.target), SearchRadiusText(options.warp.radius),
         options.warp.relocation.labels.empty()
             ? std::string("none")
             : absl::StrJoin(options.warp.relocation.labels, ",",
@@ -319,8 +326,8 @@ int Run(const std::string& command_line) {
   if (samples.origin.window_margin >= 0) {
     fit->spec.set_window_margin(samples.origin.window_margin);
   }
-  if (samples.origin.warp_radius >= 0) {
-    fit->spec.set_warp_radius(samples.origin.warp_radius);
+  if (samples.origin.warp_radius.has_value()) {
+    worker::RecordWarpRadius(*samples.origin.warp_radius, &fit->spec);
   }
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()

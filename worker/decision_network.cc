@@ -88,6 +88,13 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
         "default)",
         spec.warp_radius(), kMaxGuidedWarpRadius));
   }
+  if (spec.has_warp_radius_x() &&
+      (!spec.has_warp_radius() || spec.warp_radius_x() < 0 ||
+       spec.warp_radius_x() > kMaxGuidedWarpRadius)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "its warp_radius_x is %d; it must be 0..%d, beside a warp_radius",
+        spec.warp_radius_x(), kMaxGuidedWarpRadius));
+  }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "its quantile is %g; it must be 0 (a mean) or in (0, 1)",

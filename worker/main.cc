@@ -24,6 +24,7 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/process_stats.h"
+#include "common/search_radius.h"
 #include "common/tls.h"
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
@@ -100,9 +101,9 @@ ABSL_FLAG(double, flow_scale, 1.0,
 ABSL_FLAG(std::string, warp_radius, "auto",
           "the flow path's warp: a pixel whose warped colour disagrees with "
           "the region's takes the label of the closest-coloured key pixel "
-          "within this many pixels, 0..16 (0: plain nearest-pixel warp) | "
-          "auto (the radius the decision network was trained with; 5 for "
-          "a network that does not say)");
+          "within this many pixels, 0..16 (0: plain nearest-pixel warp), or "
+          "ACROSSxUPDOWN such as 10x7 | auto (the radius the decision "
+          "network was trained with; 5 for a network that does not say)");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the flow path's warp then searches the key's objects of these "
@@ -329,7 +330,7 @@ int Run() {
     segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
   }
   // Checked before any model loads; "auto" is settled by the network.
-  const absl::StatusOr<std::optional<int>> warp_radius =
+  const absl::StatusOr<std::optional<SearchRadius>> warp_radius =
       ParseWarpRadius(absl::GetFlag(FLAGS_warp_radius));
   if (!warp_radius.ok()) {
     return Fail(std::string(warp_radius.status().message()));
@@ -390,13 +391,14 @@ int Run() {
                     << (*carry ? "true" : "false");
     }
     warp->radius = WarpRadiusFor(*warp_radius, dn->spec());
-    if (dn->spec().has_warp_radius() &&
-        warp->radius != dn->spec().warp_radius()) {
+    if (const std::optional<SearchRadius> learned =
+            LearnedWarpRadius(dn->spec());
+        learned.has_value() && warp->radius != *learned) {
       TLOG(WARNING) << "decision network " << dn->spec().name()
-                    << " learned warps searching " << dn->spec().warp_radius()
+                    << " learned warps searching " << SearchRadiusText(*learned)
                     << " pixels; its scores are not calibrated for "
                        "--warp_radius="
-                    << warp->radius;
+                    << SearchRadiusText(warp->radius);
     }
     flow_path =
         std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp, *carry);
@@ -424,7 +426,8 @@ int Run() {
                << DescribeFlowWindow(dn->spec().has_window_margin()
                                          ? dn->spec().window_margin()
                                          : -1)
-               << "; its warp searches " << warp->radius << " pixels around";
+               << "; its warp searches " << SearchRadiusText(warp->radius)
+               << " pixels around";
   }
   if (flow_path && *only_if_faster) {
     absl::Status checked =

@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -49,32 +49,62 @@ absl::StatusOr<std::vector<uint8_t>> RelocatedClasses(
   return ids;
 }
 
-absl::StatusOr<std::optional<int>> ParseWarpRadius(absl::string_view flag) {
-  const absl::string_view value = absl::StripAsciiWhitespace(flag);
-  if (absl::EqualsIgnoreCase(value, "auto")) return std::nullopt;
-  int radius = 0;
-  if (!absl::SimpleAtoi(value, &radius) || radius < 0 ||
-      radius > kMaxGuidedWarpRadius) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "--warp_radius=%s: must be auto or 0..%d", flag, kMaxGuidedWarpRadius));
+absl::StatusOr<SearchRadius> ParseWarpRadiusValue(absl::string_view flag) {
+  const std::optional<SearchRadius> radius = ParseSearchRadius(flag);
+  if (!radius.has_value() || !radius->Within(kMaxGuidedWarpRadius)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--warp_radius=%s: must be 0..%d, or ACROSSxUPDOWN "
+                        "such as 10x7 (each 0..%d)",
+                        flag, kMaxGuidedWarpRadius, kMaxGuidedWarpRadius));
   }
-  return radius;
+  return *radius;
 }
 
-int WarpRadiusFor(std::optional<int> chosen,
-                  const v1::DecisionNetwork& network) {
+absl::StatusOr<std::optional<SearchRadius>> ParseWarpRadius(
+    absl::string_view flag) {
+  if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "auto")) {
+    return std::nullopt;
+  }
+  absl::StatusOr<SearchRadius> radius = ParseWarpRadiusValue(flag);
+  if (!radius.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(radius.status().message(), ", or auto"));
+  }
+  return *radius;
+}
+
+std::optional<SearchRadius> LearnedWarpRadius(
+    const v1::DecisionNetwork& network) {
+  if (!network.has_warp_radius()) return std::nullopt;
+  return SearchRadius(network.has_warp_radius_x() ? network.warp_radius_x()
+                                                  : network.warp_radius(),
+                      network.warp_radius());
+}
+
+void RecordWarpRadius(SearchRadius radius, v1::DecisionNetwork* network) {
+  network->set_warp_radius(radius.y);
+  if (radius.Square()) {
+    network->clear_warp_radius_x();
+  } else {
+    network->set_warp_radius_x(radius.x);
+  }
+}
+
+SearchRadius WarpRadiusFor(std::optional<SearchRadius> chosen,
+                           const v1::DecisionNetwork& network) {
   if (chosen.has_value()) return *chosen;
-  return network.has_warp_radius() ? network.warp_radius() : kDefaultWarpRadius;
+  return LearnedWarpRadius(network).value_or(kDefaultWarpRadius);
 }
 
 absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(
-    int radius, absl::string_view relocate_classes,
+    SearchRadius radius, absl::string_view relocate_classes,
     const std::string& card_path) {
   GuidedWarpOptions warp;
   warp.radius = radius;
-  if (radius < 0 || radius > kMaxGuidedWarpRadius) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "--warp_radius=%d: must be 0..%d", radius, kMaxGuidedWarpRadius));
+  if (!radius.Within(kMaxGuidedWarpRadius)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--warp_radius=%s: must be 0..%d each way",
+                        SearchRadiusText(radius), kMaxGuidedWarpRadius));
   }
   absl::StatusOr<v1::ModelCard> card = LoadModelCard(card_path);
   if (!card.ok()) {

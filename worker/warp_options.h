@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/guided_warp.h"
+#include "common/search_radius.h"
 #include "tessera/v1/decision_network.pb.h"
 #include "tessera/v1/model_card.pb.h"
 
@@ -41,16 +42,28 @@ inline constexpr char kDefaultRelocateClasses[] = "none";
 // old, poles left where the flow puts them").
 inline constexpr int kDefaultWarpRadius = 5;
 
+// tessera-train-dn's --warp_radius: "7" or "10x7" (10 across, 7 up and
+// down; common/search_radius.h), each 0..kMaxGuidedWarpRadius.
+// INVALID_ARGUMENT naming the flag otherwise.
+absl::StatusOr<SearchRadius> ParseWarpRadiusValue(absl::string_view flag);
+
 // A worker's --warp_radius: "auto" (nullopt: the radius its decision
-// network learned) or a radius 0..kMaxGuidedWarpRadius. INVALID_ARGUMENT
-// naming the flag otherwise.
-absl::StatusOr<std::optional<int>> ParseWarpRadius(absl::string_view flag);
+// network learned) or a radius as ParseWarpRadiusValue reads it.
+absl::StatusOr<std::optional<SearchRadius>> ParseWarpRadius(
+    absl::string_view flag);
+
+// The radius `network`'s samples were warped with
+// (v1::DecisionNetwork::warp_radius and warp_radius_x); nullopt for a
+// network from before those fields. RecordWarpRadius writes it.
+std::optional<SearchRadius> LearnedWarpRadius(
+    const v1::DecisionNetwork& network);
+void RecordWarpRadius(SearchRadius radius, v1::DecisionNetwork* network);
 
 // The radius a worker warps with: `chosen` when --warp_radius gave one, else
-// the one `network` was trained with (v1::DecisionNetwork::warp_radius),
-// else, for a network from before that field, kDefaultWarpRadius.
-int WarpRadiusFor(std::optional<int> chosen,
-                  const v1::DecisionNetwork& network);
+// the one `network` learned, else, for a network from before that field,
+// kDefaultWarpRadius.
+SearchRadius WarpRadiusFor(std::optional<SearchRadius> chosen,
+                           const v1::DecisionNetwork& network);
 
 // `flag`: "auto" (the card's "Pole" class if it has one: the class a fast
 // flow loses most, BENCHMARKS.md "Where the warp loses"), "none" or "" (no
@@ -60,11 +73,11 @@ absl::StatusOr<std::vector<uint8_t>> RelocatedClasses(
     absl::string_view flag, const v1::ModelCard& card);
 
 // The warp for the model whose card is at `card_path`. INVALID_ARGUMENT for
-// a radius outside 0..kMaxGuidedWarpRadius or an unknown class; the card's
-// error when it cannot be read and classes are named ("auto" and "none"
-// need no card: a backend without a model relocates nothing).
+// a radius outside 0..kMaxGuidedWarpRadius either way or an unknown class;
+// the card's error when it cannot be read and classes are named ("auto" and
+// "none" need no card: a backend without a model relocates nothing).
 absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(
-    int radius, absl::string_view relocate_classes,
+    SearchRadius radius, absl::string_view relocate_classes,
     const std::string& card_path);
 
 }  // namespace tessera::worker

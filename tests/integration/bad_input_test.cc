@@ -346,7 +346,8 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       {{TESSERA_WORKER_BINARY, "--max_in_flight=0"}, "--max_in_flight"},
       // Refused before the (broken) model is loaded.
       {{TESSERA_WORKER_BINARY, "--model=" + broken, "--warp_radius=seven"},
-       "--warp_radius=seven: must be auto or 0..16"},
+       "--warp_radius=seven: must be 0..16, or ACROSSxUPDOWN such as 10x7 "
+       "(each 0..16), or auto"},
       {{TESSERA_WORKER_BINARY, "--max_batch=0"},
        "--max_batch must be within 1..256"},
       {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/missing.pt"},

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -51,6 +52,17 @@ void ExpectSame(const std::vector<DnSample>& read,
   }
 }
 
+TEST(DnSamplesCsvTest, ARadiusWiderAcrossReadsBack) {
+  DnSampleSets sets = SomeSets();
+  sets.origin.warp_radius = SearchRadius(10, 7);
+  const std::string path = WriteTempFile("wide-", "", ".csv");
+  ASSERT_TRUE(WriteDnSamplesCsv(path, sets).ok());
+  absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->origin.warp_radius, SearchRadius(10, 7));
+  std::filesystem::remove(path);
+}
+
 TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   const DnSampleSets sets = SomeSets();
   const std::string path = WriteTempFile("samples-", "", ".csv");
@@ -63,7 +75,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   EXPECT_EQ(read->origin.flow, "dis-ultrafast@1");
   EXPECT_TRUE(read->origin.carried_warps);
   EXPECT_EQ(read->origin.window_margin, 16);
-  EXPECT_EQ(read->origin.warp_radius, 7);
+  EXPECT_EQ(read->origin.warp_radius, SearchRadius(7));
   EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
   EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
   std::filesystem::remove(path);
@@ -196,14 +208,19 @@ TEST(DnSamplesCsvTest, TheWarpRadiusLineIsOptionalButMustBeARadius) {
   std::ofstream(path, std::ios::trunc) << text;
   absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
   ASSERT_TRUE(old.ok()) << old.status();
-  EXPECT_EQ(old->origin.warp_radius, -1);
+  EXPECT_EQ(old->origin.warp_radius, std::nullopt);
 
   std::ofstream(path, std::ios::trunc) << "# warp_radius: 0\n" << text;
   absl::StatusOr<DnSampleSets> plain = ReadDnSamplesCsv(path);
   ASSERT_TRUE(plain.ok()) << plain.status();
-  EXPECT_EQ(plain->origin.warp_radius, 0);
+  EXPECT_EQ(plain->origin.warp_radius, SearchRadius(0));
 
-  for (const char* bad : {"-1", "17", "wide"}) {
+  std::ofstream(path, std::ios::trunc) << "# warp_radius: 10x7\n" << text;
+  absl::StatusOr<DnSampleSets> wide = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(wide.ok()) << wide.status();
+  EXPECT_EQ(wide->origin.warp_radius, SearchRadius(10, 7));
+
+  for (const char* bad : {"-1", "17", "wide", "10x17", "10x"}) {
     std::ofstream(path, std::ios::trunc) << "# warp_radius: " << bad << "\n"
                                          << text;
     const absl::Status refused = ReadDnSamplesCsv(path).status();

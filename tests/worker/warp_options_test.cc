@@ -53,11 +53,14 @@ TEST(RelocatedClassesTest, AnUnknownNameIsAnErrorListingTheClasses) {
 }
 
 TEST(WarpOptionsForTest, ARadiusOutOfRangeIsRefused) {
-  EXPECT_EQ(WarpOptionsFor(-1, "none", "").status(),
-            absl::InvalidArgumentError("--warp_radius=-1: must be 0..16"));
+  EXPECT_EQ(
+      WarpOptionsFor(-1, "none", "").status(),
+      absl::InvalidArgumentError("--warp_radius=-1: must be 0..16 each way"));
   EXPECT_THAT(
       WarpOptionsFor(kMaxGuidedWarpRadius + 1, "none", "").status().message(),
       HasSubstr("--warp_radius"));
+  EXPECT_THAT(WarpOptionsFor({10, 17}, "none", "").status().message(),
+              HasSubstr("--warp_radius=10x17"));
 }
 
 TEST(WarpOptionsForTest, AutoRelocatesTheShippedModelsPoles) {
@@ -84,29 +87,40 @@ TEST(WarpOptionsForTest, WithoutACardOnlyNamedClassesAreAnError) {
 }
 
 TEST(ParseWarpRadiusTest, AutoLeavesTheRadiusToTheNetwork) {
-  const std::vector<std::pair<std::string, std::optional<int>>> cases = {
-      {"auto", std::nullopt},
-      {" AUTO ", std::nullopt},
-      {"0", 0},
-      {"7", 7},
-      {" 7 ", 7},
-      {"16", 16}};
+  const std::vector<std::pair<std::string, std::optional<SearchRadius>>> cases =
+      {{"auto", std::nullopt},
+       {" AUTO ", std::nullopt},
+       {"0", 0},
+       {"7", 7},
+       {" 7 ", 7},
+       {"16", 16},
+       {"10x7", SearchRadius(10, 7)},
+       {" 3 X 16 ", SearchRadius(3, 16)},
+       {"0x4", SearchRadius(0, 4)}};
   for (const auto& [flag, radius] : cases) {
-    absl::StatusOr<std::optional<int>> parsed = ParseWarpRadius(flag);
+    absl::StatusOr<std::optional<SearchRadius>> parsed = ParseWarpRadius(flag);
     ASSERT_TRUE(parsed.ok()) << flag << ": " << parsed.status();
     EXPECT_EQ(*parsed, radius) << flag;
   }
 }
 
 TEST(ParseWarpRadiusTest, AnythingElseIsRefusedNamingTheFlag) {
-  for (const char* bad : {"-1", "17", "seven", "", "5px"}) {
-    absl::StatusOr<std::optional<int>> radius = ParseWarpRadius(bad);
+  for (const char* bad : {"-1", "17", "seven", "", "5px", "+5", "10x", "x7",
+                          "10x7x3", "17x3", "3x17", "10x-7", "auto7"}) {
+    absl::StatusOr<std::optional<SearchRadius>> radius = ParseWarpRadius(bad);
     EXPECT_EQ(radius.status().code(), absl::StatusCode::kInvalidArgument)
         << bad;
     EXPECT_THAT(radius.status().message(),
                 HasSubstr(absl::StrCat("--warp_radius=", bad,
-                                       ": must be auto or 0..16")));
+                                       ": must be 0..16, or ACROSSxUPDOWN "
+                                       "such as 10x7 (each 0..16), or auto")));
   }
+}
+
+TEST(ParseWarpRadiusValueTest, TakesNoAuto) {
+  EXPECT_EQ(*ParseWarpRadiusValue("10x7"), SearchRadius(10, 7));
+  EXPECT_THAT(ParseWarpRadiusValue("auto").status().message(),
+              HasSubstr("--warp_radius=auto: must be 0..16"));
 }
 
 TEST(WarpRadiusForTest, TheFlagThenTheNetworksRadiusThenTheDefault) {
@@ -120,9 +134,24 @@ TEST(WarpRadiusForTest, TheFlagThenTheNetworksRadiusThenTheDefault) {
             kDefaultWarpRadius);
 }
 
+TEST(WarpRadiusForTest, ARadiusAcrossIsRecordedOnlyWhereItDiffers) {
+  v1::DecisionNetwork network;
+  RecordWarpRadius({10, 7}, &network);
+  EXPECT_EQ(network.warp_radius(), 7);
+  EXPECT_EQ(network.warp_radius_x(), 10);
+  EXPECT_EQ(LearnedWarpRadius(network), SearchRadius(10, 7));
+  EXPECT_EQ(WarpRadiusFor(std::nullopt, network), SearchRadius(10, 7));
+  // Recorded again square, it says so as networks before it did.
+  RecordWarpRadius(5, &network);
+  EXPECT_EQ(network.warp_radius(), 5);
+  EXPECT_FALSE(network.has_warp_radius_x());
+  EXPECT_EQ(LearnedWarpRadius(network), SearchRadius(5));
+  EXPECT_EQ(LearnedWarpRadius(v1::DecisionNetwork()), std::nullopt);
+}
+
 // models/README.md and BENCHMARKS.md give these radii and why.
 TEST(WarpRadiusForTest, TheShippedNetworksSayWhichRadiusTheyLearned) {
-  const std::vector<std::pair<std::string, int>> shipped = {
+  const std::vector<std::pair<std::string, SearchRadius>> shipped = {
       {"/synth.dn.json", 7}, {"/camvid.dn.json", 3}};
   for (const auto& [dn, radius] : shipped) {
     absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
@@ -147,6 +176,15 @@ TEST(WarpRadiusForTest, ANetworkWithARadiusOutOfRangeIsRefused) {
                 HasSubstr(absl::StrCat("its warp_radius is ", radius,
                                        "; it must be 0..16")));
   }
+  spec.set_warp_radius(7);
+  spec.set_warp_radius_x(kMaxGuidedWarpRadius + 1);
+  EXPECT_THAT(MakeDecisionNetwork(spec).status().message(),
+              HasSubstr("its warp_radius_x is 17; it must be 0..16"));
+  // Across without up and down would leave a worker to guess the rest.
+  spec.clear_warp_radius();
+  spec.set_warp_radius_x(10);
+  EXPECT_THAT(MakeDecisionNetwork(spec).status().message(),
+              HasSubstr("beside a warp_radius"));
 }
 
 }  // namespace
