@@ -146,6 +146,33 @@ void BM_GuidedWarp(benchmark::State& state) {
 }
 BENCHMARK(BM_GuidedWarp)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// The same warp, nothing relocated, at other search radii (Args: across,
+// up and down; common/search_radius.h): what a wider search costs.
+void BM_GuidedWarpRadius(benchmark::State& state) {
+  if (!PairsReady(state)) return;
+  const std::vector<FlowField> flows = PairFlows();
+  GuidedWarpOptions options = WorkerWarp(false).ForFrames(1);
+  options.radius = {static_cast<int>(state.range(0)),
+                    static_cast<int>(state.range(1))};
+  size_t i = 0;
+  for (auto _ : state) {
+    const RegionPair& pair = Pairs()[i % kPairs];
+    benchmark::DoNotOptimize(WarpLabelsGuided(pair.key.image, pair.key.labels,
+                                              pair.key.confidence, pair.current,
+                                              flows[i++ % kPairs], options));
+  }
+}
+BENCHMARK(BM_GuidedWarpRadius)
+    ->ArgNames({"across", "up_down"})
+    ->Args({3, 3})
+    ->Args({7, 7})
+    ->Args({11, 3})
+    ->Args({11, 5})
+    ->Args({10, 7})
+    ->Args({11, 7})
+    ->Args({15, 5})
+    ->Unit(benchmark::kMillisecond);
+
 // Flow, features, the network's score and the warp, as a worker that warps
 // the region runs them: on the whole region (0), or (1) on the window the
 // shipped network was trained on (worker/flow_window.h: the stitched
