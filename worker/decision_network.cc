@@ -88,12 +88,18 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
         "default)",
         spec.warp_radius(), kMaxGuidedWarpRadius));
   }
-  if (spec.has_warp_radius_x() &&
-      (!spec.has_warp_radius() || spec.warp_radius_x() < 0 ||
-       spec.warp_radius_x() > kMaxGuidedWarpRadius)) {
+  if (spec.has_warp_radius_x() && !spec.has_warp_radius()) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "its warp_radius_x is %d; it must be 0..%d, beside a warp_radius",
-        spec.warp_radius_x(), kMaxGuidedWarpRadius));
+        "its warp_radius_x (%d, across) needs a warp_radius (up and down) "
+        "beside it",
+        spec.warp_radius_x()));
+  }
+  if (spec.has_warp_radius_x() &&
+      (spec.warp_radius_x() < 0 ||
+       spec.warp_radius_x() > kMaxGuidedWarpRadius)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("its warp_radius_x is %d; it must be 0..%d",
+                        spec.warp_radius_x(), kMaxGuidedWarpRadius));
   }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
