@@ -163,6 +163,10 @@ int Run(const std::string& command_line) {
     return Fail(
         "--max_gap must be >= 0, --frame_step, --epochs and --threads >= 1");
   }
+  // Before any model loads.
+  const absl::StatusOr<SearchRadius> radius =
+      worker::ParseFixedWarpRadius(absl::GetFlag(FLAGS_warp_radius));
+  if (!radius.ok()) return Fail(std::string(radius.status().message()));
 
   worker::SegmenterOptions segmenter_options;
   segmenter_options.model_path = model;
@@ -189,9 +193,6 @@ int Run(const std::string& command_line) {
   options.grid = *grid;
   options.max_gap = absl::GetFlag(FLAGS_max_gap);
   options.frame_step = absl::GetFlag(FLAGS_frame_step);
-  const absl::StatusOr<SearchRadius> radius =
-      worker::ParseWarpRadiusValue(absl::GetFlag(FLAGS_warp_radius));
-  if (!radius.ok()) return Fail(std::string(radius.status().message()));
   absl::StatusOr<GuidedWarpOptions> warp =
       worker::WarpOptionsFor(*radius, absl::GetFlag(FLAGS_relocate_classes),
                              worker::ModelCardPathFor(model));

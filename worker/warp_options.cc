@@ -49,7 +49,7 @@ absl::StatusOr<std::vector<uint8_t>> RelocatedClasses(
   return ids;
 }
 
-absl::StatusOr<SearchRadius> ParseWarpRadiusValue(absl::string_view flag) {
+absl::StatusOr<SearchRadius> ParseFixedWarpRadius(absl::string_view flag) {
   const std::optional<SearchRadius> radius = ParseSearchRadius(flag);
   if (!radius.has_value() || !radius->Within(kMaxGuidedWarpRadius)) {
     return absl::InvalidArgumentError(
@@ -65,7 +65,7 @@ absl::StatusOr<std::optional<SearchRadius>> ParseWarpRadius(
   if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "auto")) {
     return std::nullopt;
   }
-  absl::StatusOr<SearchRadius> radius = ParseWarpRadiusValue(flag);
+  absl::StatusOr<SearchRadius> radius = ParseFixedWarpRadius(flag);
   if (!radius.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(radius.status().message(), ", or auto"));

@@ -45,10 +45,10 @@ inline constexpr int kDefaultWarpRadius = 5;
 // tessera-train-dn's --warp_radius: "7" or "10x7" (10 across, 7 up and
 // down; common/search_radius.h), each 0..kMaxGuidedWarpRadius.
 // INVALID_ARGUMENT naming the flag otherwise.
-absl::StatusOr<SearchRadius> ParseWarpRadiusValue(absl::string_view flag);
+absl::StatusOr<SearchRadius> ParseFixedWarpRadius(absl::string_view flag);
 
 // A worker's --warp_radius: "auto" (nullopt: the radius its decision
-// network learned) or a radius as ParseWarpRadiusValue reads it.
+// network learned) or a radius as ParseFixedWarpRadius reads it.
 absl::StatusOr<std::optional<SearchRadius>> ParseWarpRadius(
     absl::string_view flag);
 

@@ -15,12 +15,14 @@
 #include <thread>
 
 #include "common/image_codec.h"
+#include "common/search_radius.h"
 #include "common/transport_args.h"
 #include "common/wire.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tessera/v1/tessera.grpc.pb.h"
 #include "tests/integration/local_cluster.h"
+#include "tools/dn_samples_csv.h"
 #include "tools/test_models.h"
 
 namespace tessera::testing {
@@ -339,6 +341,16 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
   std::filesystem::copy_file(TempDir() + "/ok.card.json",
                              TempDir() + "/broken.card.json",
                              std::filesystem::copy_options::overwrite_existing);
+  // Samples whose warps searched 11x5, for a fit that says 11.
+  tools::DnSampleSets samples;
+  samples.origin.segmentation_model = "random-fcn";  // ok.pt's card
+  samples.origin.flow = "dis-ultrafast@1";
+  samples.origin.carried_warps = true;  // tessera-train-dn's defaults
+  samples.origin.window_margin = 16;
+  samples.origin.warp_radius = SearchRadius(11, 5);
+  samples.train = samples.val = {tools::DnSample{}};
+  const std::string samples_csv = TempDir() + "/samples-11x5.csv";
+  ASSERT_TRUE(tools::WriteDnSamplesCsv(samples_csv, samples).ok());
   const std::vector<Case> cases = {
       {{TESSERA_MASTER_BINARY, "--grid=2y2"}, "--grid=2y2: expected ROWSxCOLS"},
       {{TESSERA_MASTER_BINARY, "--stitch=best"}, "--stitch=best"},
@@ -348,6 +360,15 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       {{TESSERA_WORKER_BINARY, "--model=" + broken, "--warp_radius=seven"},
        "--warp_radius=seven: must be 0..16, or ACROSSxUPDOWN such as 10x7 "
        "(each 0..16), or auto"},
+      // Refused before the (broken) model is loaded.
+      {{TESSERA_TRAIN_DN_BINARY, "--model=" + broken, "--train=synth:1",
+        "--val=synth:2", "--warp_radius=11y5"},
+       "--warp_radius=11y5: must be 0..16, or ACROSSxUPDOWN such as 10x7 "
+       "(each 0..16)"},
+      {{TESSERA_TRAIN_DN_BINARY, "--model=" + TempDir() + "/ok.pt",
+        "--warp_radius=11", "--samples_from=" + samples_csv},
+       "samples-11x5.csv holds warps searching 11x5 pixels, but "
+       "--warp_radius=11"},
       {{TESSERA_WORKER_BINARY, "--max_batch=0"},
        "--max_batch must be within 1..256"},
       {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/missing.pt"},

@@ -117,9 +117,11 @@ TEST(ParseWarpRadiusTest, AnythingElseIsRefusedNamingTheFlag) {
   }
 }
 
-TEST(ParseWarpRadiusValueTest, TakesNoAuto) {
-  EXPECT_EQ(*ParseWarpRadiusValue("10x7"), SearchRadius(10, 7));
-  EXPECT_THAT(ParseWarpRadiusValue("auto").status().message(),
+TEST(ParseFixedWarpRadiusTest, TakesNoAuto) {
+  const absl::StatusOr<SearchRadius> wide = ParseFixedWarpRadius("10x7");
+  ASSERT_TRUE(wide.ok()) << wide.status();
+  EXPECT_EQ(*wide, SearchRadius(10, 7));
+  EXPECT_THAT(ParseFixedWarpRadius("auto").status().message(),
               HasSubstr("--warp_radius=auto: must be 0..16"));
 }
 
@@ -177,14 +179,22 @@ TEST(WarpRadiusForTest, ANetworkWithARadiusOutOfRangeIsRefused) {
                                        "; it must be 0..16")));
   }
   spec.set_warp_radius(7);
-  spec.set_warp_radius_x(kMaxGuidedWarpRadius + 1);
-  EXPECT_THAT(MakeDecisionNetwork(spec).status().message(),
-              HasSubstr("its warp_radius_x is 17; it must be 0..16"));
+  for (const int across : {-1, kMaxGuidedWarpRadius + 1}) {
+    spec.set_warp_radius_x(across);
+    const absl::Status refused = MakeDecisionNetwork(spec).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(refused.message(),
+                HasSubstr(absl::StrCat("its warp_radius_x is ", across,
+                                       "; it must be 0..16")));
+  }
   // Across without up and down would leave a worker to guess the rest.
   spec.clear_warp_radius();
   spec.set_warp_radius_x(10);
-  EXPECT_THAT(MakeDecisionNetwork(spec).status().message(),
-              HasSubstr("beside a warp_radius"));
+  const absl::Status alone = MakeDecisionNetwork(spec).status();
+  EXPECT_EQ(alone.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(alone.message(),
+              HasSubstr("its warp_radius_x (10, across) needs a warp_radius "
+                        "(up and down) beside it"));
 }
 
 }  // namespace
