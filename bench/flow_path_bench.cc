@@ -3,7 +3,8 @@
 // 480x360 frame) of consecutive frames of a generated clip (seed 600, the
 // DVS sweep's clip), the key labels being the generator's. Times the DIS
 // flow, the decision features, the guided warp at radius 5 without
-// relocation and with poles relocated, and the whole path as the worker
+// relocation and with poles relocated, the guided warp at several search
+// shapes (BM_GuidedWarpRadius), and the whole path as the worker
 // runs it (estimate, then warp, at the shipped network's radius) on the
 // whole region and on the stitched core's window. Each iteration takes
 // the next of 24 frame pairs, so moving and still content both count.
