@@ -130,13 +130,10 @@ void BM_DecisionFeatures(benchmark::State& state) {
 }
 BENCHMARK(BM_DecisionFeatures)->Unit(benchmark::kMillisecond);
 
-// Arg: 0 relocates nothing (the worker's default), 1 relocates poles.
-void BM_GuidedWarp(benchmark::State& state) {
+// Times the guided warp with `options` over the frame pairs.
+void TimeGuidedWarp(benchmark::State& state, const GuidedWarpOptions& options) {
   if (!PairsReady(state)) return;
   const std::vector<FlowField> flows = PairFlows();
-  // Between consecutive frames, as the worker's carried warps run.
-  const GuidedWarpOptions options =
-      WorkerWarp(state.range(0) != 0).ForFrames(1);
   size_t i = 0;
   for (auto _ : state) {
     const RegionPair& pair = Pairs()[i % kPairs];
@@ -145,23 +142,21 @@ void BM_GuidedWarp(benchmark::State& state) {
                                               flows[i++ % kPairs], options));
   }
 }
+
+// Arg: 0 relocates nothing (the worker's default), 1 relocates poles.
+void BM_GuidedWarp(benchmark::State& state) {
+  // Between consecutive frames, as the worker's carried warps run.
+  TimeGuidedWarp(state, WorkerWarp(state.range(0) != 0).ForFrames(1));
+}
 BENCHMARK(BM_GuidedWarp)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // The same warp, nothing relocated, at other search radii (Args: across,
 // up and down; common/search_radius.h): what a wider search costs.
 void BM_GuidedWarpRadius(benchmark::State& state) {
-  if (!PairsReady(state)) return;
-  const std::vector<FlowField> flows = PairFlows();
   GuidedWarpOptions options = WorkerWarp(false).ForFrames(1);
   options.radius = {static_cast<int>(state.range(0)),
                     static_cast<int>(state.range(1))};
-  size_t i = 0;
-  for (auto _ : state) {
-    const RegionPair& pair = Pairs()[i % kPairs];
-    benchmark::DoNotOptimize(WarpLabelsGuided(pair.key.image, pair.key.labels,
-                                              pair.key.confidence, pair.current,
-                                              flows[i++ % kPairs], options));
-  }
+  TimeGuidedWarp(state, options);
 }
 BENCHMARK(BM_GuidedWarpRadius)
     ->ArgNames({"across", "up_down"})
