@@ -19,7 +19,10 @@ TEST(SearchRadiusTest, OneNumberIsTheSameEachWay) {
 }
 
 TEST(SearchRadiusTest, AcrossComesFirstAsInImageSizes) {
-  EXPECT_EQ(ParseSearchRadius("11x5"), SearchRadius(11, 5));
+  const std::optional<SearchRadius> wide = ParseSearchRadius("11x5");
+  ASSERT_TRUE(wide.has_value());
+  EXPECT_EQ(wide->x, 11);
+  EXPECT_EQ(wide->y, 5);
   EXPECT_EQ(ParseSearchRadius(" 3 X 16 "), SearchRadius(3, 16));
   // Narrower than tall, and no search across at all, are shapes too.
   EXPECT_EQ(ParseSearchRadius("0x10"), SearchRadius(0, 10));
@@ -29,7 +32,7 @@ TEST(SearchRadiusTest, AcrossComesFirstAsInImageSizes) {
 TEST(SearchRadiusTest, AnythingElseIsNotARadius) {
   for (const char* bad :
        {"", "  ", "x7", " x7", "10x", "10x ", "+5", "1x+2", "-1", "3x-1",
-        "1x2x3", "seven", "7px", "99999999999", "2147483648x1"}) {
+        "1x2x3", "seven", "7p", "7 7", "7px", "99999999999", "2147483648x1"}) {
     EXPECT_EQ(ParseSearchRadius(bad), std::nullopt) << '"' << bad << '"';
   }
 }
@@ -50,6 +53,7 @@ TEST(SearchRadiusTest, WithinChecksEachWay) {
   EXPECT_FALSE(SearchRadius(17, 0).Within(16));
   EXPECT_FALSE(SearchRadius(0, 17).Within(16));
   EXPECT_FALSE(SearchRadius(3, -1).Within(16));
+  EXPECT_FALSE(SearchRadius(-1, 3).Within(16));
 }
 
 }  // namespace

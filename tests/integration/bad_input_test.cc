@@ -363,10 +363,13 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       // Refused before the (broken) model is loaded.
       {{TESSERA_TRAIN_DN_BINARY, "--model=" + broken, "--train=synth:1",
         "--val=synth:2", "--warp_radius=11y5"},
+       // The worker's message adds ", or auto": tessera-train-dn's must not.
        "--warp_radius=11y5: must be 0..16, or ACROSSxUPDOWN such as 10x7 "
-       "(each 0..16)"},
+       "(each 0..16)\n"},
       {{TESSERA_TRAIN_DN_BINARY, "--model=" + TempDir() + "/ok.pt",
-        "--warp_radius=11", "--samples_from=" + samples_csv},
+        "--warp_radius=11", "--samples_from=" + samples_csv,
+        // Were the fit to go ahead, its network must not land beside ok.pt.
+        "--out=" + TempDir() + "/unused.dn.json"},
        "samples-11x5.csv holds warps searching 11x5 pixels, but "
        "--warp_radius=11"},
       {{TESSERA_WORKER_BINARY, "--max_batch=0"},
