@@ -29,13 +29,21 @@
 namespace tessera {
 
 inline constexpr int kMaxGuidedWarpRadius = 16;
+// How far a warped pixel's colour may differ from the current pixel's, L1
+// over RGB, before its match is searched for: 0 searches wherever the two
+// differ at all, the maximum nowhere. 20 until decision networks recorded
+// it (worker::LearnedColourThreshold).
+inline constexpr int kDefaultColourThreshold = 20;
+inline constexpr int kMaxColourThreshold = 3 * 255;
 
 struct GuidedWarpOptions {
   // 0: a plain nearest-pixel warp. Each of x and y 0..kMaxGuidedWarpRadius.
   // Workers warp with the radius their decision network learned
-  // (worker::WarpRadiusFor), tessera-train-dn with its --warp_radius.
+  // (worker::SettleWarp), tessera-train-dn with its --warp_radius.
   SearchRadius radius = 3;
-  int colour_threshold = 20;  // L1 over RGB, 0..765
+  // 0..kMaxColourThreshold. Workers warp with the threshold their decision
+  // network learned (worker::SettleWarp), as with the radius.
+  int colour_threshold = kDefaultColourThreshold;
   int step_cost = 4;  // per pixel of |dx| + |dy| from the flow's point, 0..765
   RelocationOptions relocation;  // no classes: nothing relocated
 

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/key_colour_search.h"
 #include "common/warp.h"
 
@@ -204,6 +205,7 @@ TEST(GuidedWarpTest, WideSearchesFindWhatAPixelByPixelScanFinds) {
                          .colour_threshold = 0,
                          .step_cost = kMaxKeySearchStepCost},
        GuidedWarpOptions{.radius = {11, 5}, .step_cost = 2},
+       GuidedWarpOptions{.radius = {11, 5}, .colour_threshold = 12},
        GuidedWarpOptions{.radius = {kMaxGuidedWarpRadius, 1},
                          .colour_threshold = 0,
                          .step_cost = kMaxKeySearchStepCost}});
@@ -329,6 +331,17 @@ TEST(GuidedWarpTest, RefusesMismatchedSizesChannelsAndOptions) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("step cost 766"), std::string::npos)
       << r.status();
+  for (int threshold : {-1, kMaxColourThreshold + 1}) {
+    GuidedWarpOptions tolerant;
+    tolerant.colour_threshold = threshold;
+    r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
+                         tolerant);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(
+                  absl::StrCat("colour threshold ", threshold, " (0..765)")),
+              std::string::npos)
+        << r.status();
+  }
 }
 
 }  // namespace
