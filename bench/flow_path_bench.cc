@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -183,9 +182,9 @@ void BM_FlowPath(benchmark::State& state) {
     state.SkipWithError(std::string(network.status().message()).c_str());
     return;
   }
-  // The worker's default warp: the network's radius, nothing relocated.
+  // The worker's default warp: as the network learned, nothing relocated.
   GuidedWarpOptions warp = WorkerWarp(false);
-  warp.radius = worker::WarpRadiusFor(std::nullopt, (*network)->spec());
+  worker::SettleWarp({}, (*network)->spec(), &warp);
   worker::FlowPath path(*flow, **network, nullptr, warp);
   const Size region = Pairs().front().current.size();
   const Rect window = state.range(0) == 1

@@ -61,11 +61,12 @@ absl::StatusOr<Engine> LoadEngine(const SingleOptions& options) {
       worker::CreateOpticalFlow({});
   if (!flow.ok()) return flow.status();
   engine.flow = *std::move(flow);
-  // The warp a worker runs by default: the radius its network learned.
+  // The warp a worker runs by default: as its network learned.
   absl::StatusOr<GuidedWarpOptions> warp = worker::WarpOptionsFor(
-      worker::WarpRadiusFor(std::nullopt, engine.dn->spec()),
-      worker::kDefaultRelocateClasses, worker::ModelCardPathFor(options.model));
+      worker::kDefaultWarpRadius, worker::kDefaultRelocateClasses,
+      worker::ModelCardPathFor(options.model));
   if (!warp.ok()) return warp.status();
+  worker::SettleWarp({}, engine.dn->spec(), &*warp);
   engine.flow_path = std::make_unique<worker::FlowPath>(
       *engine.flow, *engine.dn, engine.pacer.get(), *warp,
       engine.dn->spec().carried_warps());

@@ -50,7 +50,9 @@ absl::Status WriteDnSamplesCsv(const std::string& path,
     csv << OriginLine("warp_radius",
                       SearchRadiusText(*sets.origin.warp_radius));
   }
-  csv << OriginLine("collection", sets.origin.collection)
+  csv << OriginLine("warp_colour_threshold",
+                    absl::StrCat(sets.origin.warp_colour_threshold))
+      << OriginLine("collection", sets.origin.collection)
       << OriginLine("command", sets.origin.command);
   // Nine significant digits write every float exactly, so that a fit from
   // the file equals the fit from the samples in memory.
@@ -119,6 +121,15 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
                           "ACROSSxUPDOWN such as 10x7",
                           radius, kMaxGuidedWarpRadius));
     }
+  }
+  const std::string& threshold = origin["warp_colour_threshold"];
+  if (!threshold.empty() &&
+      (!absl::SimpleAtoi(threshold, &sets.origin.warp_colour_threshold) ||
+       sets.origin.warp_colour_threshold < 0 ||
+       sets.origin.warp_colour_threshold > kMaxColourThreshold)) {
+    return bad(absl::StrFormat(
+        "\"# warp_colour_threshold: %s\": expected a threshold 0..%d",
+        threshold, kMaxColourThreshold));
   }
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(

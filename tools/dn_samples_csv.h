@@ -1,11 +1,11 @@
 // Decision network samples as CSV, so that one collection (which runs the
 // segmentation network on every frame: minutes) serves many fits (seconds).
 // Above the header, "# key: value" lines say where the samples came from
-// (segmentation_model, flow, warps, window, warp_radius, collection,
-// command), so that a network fitted to the file can say what it was
-// trained for. Columns: set (train | val), gap, agreement, then the features
-// in the worker's order (worker/decision_features.h), under a header naming
-// them.
+// (segmentation_model, flow, warps, window, warp_radius,
+// warp_colour_threshold, collection, command), so that a network fitted to the
+// file can say what it was trained for. Columns: set (train | val), gap,
+// agreement, then the features in the worker's order
+// (worker/decision_features.h), under a header naming them.
 //
 //   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", sets));
 //   ASSIGN_OR_RETURN(DnSampleSets sets, ReadDnSamplesCsv("samples.csv"));
@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/guided_warp.h"
 #include "common/search_radius.h"
 #include "tools/dn_dataset.h"
 
@@ -36,6 +37,9 @@ struct DnSampleOrigin {
   // The guided warp's search radius ("7" or "10x7" in the file), or
   // nullopt: not known (a file without the line).
   std::optional<SearchRadius> warp_radius;
+  // The guided warp's colour threshold; kDefaultColourThreshold for a file
+  // without the line, the only threshold there was before it.
+  int warp_colour_threshold = kDefaultColourThreshold;
   std::string collection;  // key gaps, grid, target, warp radius
   std::string command;     // the command line that collected them
 };

@@ -59,6 +59,12 @@ ABSL_FLAG(std::string, warp_radius,
           "each way (0: plain nearest-pixel warp), or ACROSSxUPDOWN such as "
           "10x7; the network records it and workers follow it, and with "
           "--samples_from it must match the file's");
+ABSL_FLAG(std::string, warp_colour_threshold,
+          absl::StrCat(tessera::kDefaultColourThreshold),
+          "the warp looks for a pixel's match where its warped colour "
+          "differs from the current one's by more than this, L1 over RGB, "
+          "0..765; the network records it and workers follow it, and with "
+          "--samples_from it must match the file's");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the workers' --relocate_classes: classes whose objects the warp "
@@ -167,6 +173,12 @@ int Run(const std::string& command_line) {
   const absl::StatusOr<SearchRadius> radius =
       worker::ParseFixedWarpRadius(absl::GetFlag(FLAGS_warp_radius));
   if (!radius.ok()) return Fail(std::string(radius.status().message()));
+  const absl::StatusOr<int> colour_threshold =
+      worker::ParseFixedColourThreshold(
+          absl::GetFlag(FLAGS_warp_colour_threshold));
+  if (!colour_threshold.ok()) {
+    return Fail(std::string(colour_threshold.status().message()));
+  }
 
   worker::SegmenterOptions segmenter_options;
   segmenter_options.model_path = model;
@@ -198,6 +210,7 @@ int Run(const std::string& command_line) {
                              worker::ModelCardPathFor(model));
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   options.warp = *std::move(warp);
+  options.warp.colour_threshold = *colour_threshold;
   options.carried_warps = absl::GetFlag(FLAGS_carry_warps);
   options.window_margin = absl::GetFlag(FLAGS_window_margin);
   if (options.window_margin < -1 ||
@@ -245,6 +258,13 @@ int Run(const std::string& command_line) {
           samples_from, SearchRadiusText(*samples.origin.warp_radius),
           SearchRadiusText(options.warp.radius)));
     }
+    if (samples.origin.warp_colour_threshold != options.warp.colour_threshold) {
+      return Fail(
+          absl::StrFormat("%s holds warps with colour threshold %d, but "
+                          "--warp_colour_threshold=%d",
+                          samples_from, samples.origin.warp_colour_threshold,
+                          options.warp.colour_threshold));
+    }
     if (!samples.origin.warp_radius.has_value()) {
       std::fprintf(stderr,
                    "tessera-train-dn: %s does not say how far its warps "
@@ -270,14 +290,16 @@ int Run(const std::string& command_line) {
     samples.origin.carried_warps = options.carried_warps;
     samples.origin.window_margin = options.window_margin;
     samples.origin.warp_radius = options.warp.radius;
+    samples.origin.warp_colour_threshold = options.warp.colour_threshold;
     samples.origin.collection = absl::StrFormat(
         "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
-        "%s, target %s, warp radius %s, relocated classes %s (search %d px "
-        "a frame, at most %d)",
+        "%s, target %s, warp radius %s, colour threshold %d, relocated "
+        "classes %s (search %d px a frame, at most %d)",
         absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
         absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
         options.frame_step, options.grid.ToString(),
         DnTargetName(options.target), SearchRadiusText(options.warp.radius),
+        options.warp.colour_threshold,
         options.warp.relocation.labels.empty()
             ? std::string("none")
             : absl::StrJoin(options.warp.relocation.labels, ",",
@@ -330,6 +352,7 @@ int Run(const std::string& command_line) {
   if (samples.origin.warp_radius.has_value()) {
     worker::RecordWarpRadius(*samples.origin.warp_radius, &fit->spec);
   }
+  fit->spec.set_warp_colour_threshold(samples.origin.warp_colour_threshold);
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()
                              ? command_line

@@ -101,6 +101,14 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
         absl::StrFormat("its warp_radius_x is %d; it must be 0..%d",
                         spec.warp_radius_x(), kMaxGuidedWarpRadius));
   }
+  if (spec.has_warp_colour_threshold() &&
+      (spec.warp_colour_threshold() < 0 ||
+       spec.warp_colour_threshold() > kMaxColourThreshold)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "its warp_colour_threshold is %d; it must be 0..%d (or absent: %d)",
+        spec.warp_colour_threshold(), kMaxColourThreshold,
+        kDefaultColourThreshold));
+  }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "its quantile is %g; it must be 0 (a mean) or in (0, 1)",

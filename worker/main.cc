@@ -104,6 +104,11 @@ ABSL_FLAG(std::string, warp_radius, "auto",
           "within this many pixels, 0..16 (0: plain nearest-pixel warp), or "
           "ACROSSxUPDOWN such as 10x7 | auto (the radius the decision "
           "network was trained with; 5 for a network that does not say)");
+ABSL_FLAG(std::string, warp_colour_threshold, "auto",
+          "the flow path's warp looks for a pixel's match where its warped "
+          "colour differs from the region's by more than this, L1 over RGB, "
+          "0..765 | auto (the threshold the decision network was trained "
+          "with; 20 for a network that does not say)");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the flow path's warp then searches the key's objects of these "
@@ -330,15 +335,17 @@ int Run() {
     segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
   }
   // Checked before any model loads; "auto" is settled by the network.
-  const absl::StatusOr<std::optional<SearchRadius>> warp_radius =
-      ParseWarpRadius(absl::GetFlag(FLAGS_warp_radius));
-  if (!warp_radius.ok()) {
-    return Fail(std::string(warp_radius.status().message()));
+  const absl::StatusOr<WarpChoice> warp_choice =
+      ParseWarpChoice(absl::GetFlag(FLAGS_warp_radius),
+                      absl::GetFlag(FLAGS_warp_colour_threshold));
+  if (!warp_choice.ok()) {
+    return Fail(std::string(warp_choice.status().message()));
   }
-  // The radius is settled once the network has loaded (WarpRadiusFor);
-  // this checks --relocate_classes against the card before any model does.
+  // The radius and colour threshold are settled once the network has loaded
+  // (SettleWarp); this checks --relocate_classes against the card before
+  // any model does.
   absl::StatusOr<GuidedWarpOptions> warp =
-      WarpOptionsFor(warp_radius->value_or(kDefaultWarpRadius),
+      WarpOptionsFor(warp_choice->radius.value_or(kDefaultWarpRadius),
                      absl::GetFlag(FLAGS_relocate_classes),
                      segmenter_options.card_path.empty()
                          ? ModelCardPathFor(segmenter_options.model_path)
@@ -390,15 +397,13 @@ int Run() {
                     << "; its scores are not calibrated for --carry_warps="
                     << (*carry ? "true" : "false");
     }
-    warp->radius = WarpRadiusFor(*warp_radius, dn->spec());
-    if (const std::optional<SearchRadius> learned =
-            LearnedWarpRadius(dn->spec());
-        learned.has_value() && warp->radius != *learned) {
+    SettleWarp(*warp_choice, dn->spec(), &*warp);
+    for (const std::string& unlearned :
+         UnlearnedWarpSettings(*warp, dn->spec())) {
       TLOG(WARNING) << "decision network " << dn->spec().name()
-                    << " learned warps searching " << SearchRadiusText(*learned)
-                    << " pixels; its scores are not calibrated for "
-                       "--warp_radius="
-                    << SearchRadiusText(warp->radius);
+                    << " learned other warps; its scores are not calibrated "
+                       "for "
+                    << unlearned;
     }
     flow_path =
         std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp, *carry);
@@ -427,7 +432,8 @@ int Run() {
                                          ? dn->spec().window_margin()
                                          : -1)
                << "; its warp searches " << SearchRadiusText(warp->radius)
-               << " pixels around";
+               << " pixels around where colours differ by more than "
+               << warp->colour_threshold;
   }
   if (flow_path && *only_if_faster) {
     absl::Status checked =

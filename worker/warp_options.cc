@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -20,6 +21,10 @@ int ClassIdOf(const v1::ModelCard& card, absl::string_view name) {
     if (absl::EqualsIgnoreCase(card.class_names(id), name)) return id;
   }
   return -1;
+}
+
+bool IsAuto(absl::string_view flag) {
+  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "auto");
 }
 
 }  // namespace
@@ -62,9 +67,7 @@ absl::StatusOr<SearchRadius> ParseFixedWarpRadius(absl::string_view flag) {
 
 absl::StatusOr<std::optional<SearchRadius>> ParseWarpRadius(
     absl::string_view flag) {
-  if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "auto")) {
-    return std::nullopt;
-  }
+  if (IsAuto(flag)) return std::nullopt;
   absl::StatusOr<SearchRadius> radius = ParseFixedWarpRadius(flag);
   if (!radius.ok()) {
     return absl::InvalidArgumentError(
@@ -94,6 +97,62 @@ SearchRadius WarpRadiusFor(std::optional<SearchRadius> chosen,
                            const v1::DecisionNetwork& network) {
   if (chosen.has_value()) return *chosen;
   return LearnedWarpRadius(network).value_or(kDefaultWarpRadius);
+}
+
+absl::StatusOr<int> ParseFixedColourThreshold(absl::string_view flag) {
+  int threshold = 0;
+  if (!absl::SimpleAtoi(flag, &threshold) || threshold < 0 ||
+      threshold > kMaxColourThreshold) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--warp_colour_threshold=%s: must be 0..%d (L1 over RGB)", flag,
+        kMaxColourThreshold));
+  }
+  return threshold;
+}
+
+int LearnedColourThreshold(const v1::DecisionNetwork& network) {
+  return network.has_warp_colour_threshold() ? network.warp_colour_threshold()
+                                             : kDefaultColourThreshold;
+}
+
+absl::StatusOr<WarpChoice> ParseWarpChoice(absl::string_view radius_flag,
+                                           absl::string_view colour_flag) {
+  WarpChoice choice;
+  ASSIGN_OR_RETURN(choice.radius, ParseWarpRadius(radius_flag));
+  if (!IsAuto(colour_flag)) {
+    absl::StatusOr<int> threshold = ParseFixedColourThreshold(colour_flag);
+    if (!threshold.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(threshold.status().message(), ", or auto"));
+    }
+    choice.colour_threshold = *threshold;
+  }
+  return choice;
+}
+
+void SettleWarp(const WarpChoice& chosen, const v1::DecisionNetwork& network,
+                GuidedWarpOptions* warp) {
+  warp->radius = WarpRadiusFor(chosen.radius, network);
+  warp->colour_threshold =
+      chosen.colour_threshold.value_or(LearnedColourThreshold(network));
+}
+
+std::vector<std::string> UnlearnedWarpSettings(
+    const GuidedWarpOptions& warp, const v1::DecisionNetwork& network) {
+  std::vector<std::string> unlearned;
+  if (const std::optional<SearchRadius> radius = LearnedWarpRadius(network);
+      radius.has_value() && warp.radius != *radius) {
+    unlearned.push_back(absl::StrFormat("--warp_radius=%s (it learned %s)",
+                                        SearchRadiusText(warp.radius),
+                                        SearchRadiusText(*radius)));
+  }
+  if (const int threshold = LearnedColourThreshold(network);
+      warp.colour_threshold != threshold) {
+    unlearned.push_back(
+        absl::StrFormat("--warp_colour_threshold=%d (it learned %d)",
+                        warp.colour_threshold, threshold));
+  }
+  return unlearned;
 }
 
 absl::StatusOr<GuidedWarpOptions> WarpOptionsFor(

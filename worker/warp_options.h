@@ -3,8 +3,9 @@
 // model's classes searched for again where the flow lost them
 // (common/thin_relocation.h). A decision network is trained on the warp the
 // workers will run: both programs read --relocate_classes the same way, and
-// the network records the radius it learned, which a worker's
-// --warp_radius=auto takes (WarpRadiusFor).
+// the network records the radius and colour threshold it learned, which a
+// worker's --warp_radius=auto and --warp_colour_threshold=auto take
+// (SettleWarp).
 //
 //   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
 //                    WarpOptionsFor(kDefaultWarpRadius, "none",
@@ -64,6 +65,38 @@ void RecordWarpRadius(SearchRadius radius, v1::DecisionNetwork* network);
 // kDefaultWarpRadius.
 SearchRadius WarpRadiusFor(std::optional<SearchRadius> chosen,
                            const v1::DecisionNetwork& network);
+
+// tessera-train-dn's --warp_colour_threshold: 0..kMaxColourThreshold
+// (common/guided_warp.h). INVALID_ARGUMENT naming the flag otherwise.
+absl::StatusOr<int> ParseFixedColourThreshold(absl::string_view flag);
+
+// The colour threshold `network`'s samples were warped with
+// (v1::DecisionNetwork::warp_colour_threshold); kDefaultColourThreshold for
+// a network from before that field, the only threshold there was then.
+int LearnedColourThreshold(const v1::DecisionNetwork& network);
+
+// What a worker's --warp_radius and --warp_colour_threshold chose; nullopt
+// where a flag said "auto": what its decision network learned.
+struct WarpChoice {
+  std::optional<SearchRadius> radius;
+  std::optional<int> colour_threshold;
+};
+
+// Both flags, each as tessera-train-dn's parser reads it or "auto".
+absl::StatusOr<WarpChoice> ParseWarpChoice(absl::string_view radius_flag,
+                                           absl::string_view colour_flag);
+
+// Sets `warp`'s radius (WarpRadiusFor) and colour threshold: each as
+// `chosen` gives it, else as `network` learned.
+void SettleWarp(const WarpChoice& chosen, const v1::DecisionNetwork& network,
+                GuidedWarpOptions* warp);
+
+// Each setting of `warp` that differs from what `network` learned, as its
+// flag with what it learned, such as "--warp_radius=7 (it learned 11x5)":
+// the network's scores are not calibrated for them. A network that recorded
+// no radius is not asked about it.
+std::vector<std::string> UnlearnedWarpSettings(
+    const GuidedWarpOptions& warp, const v1::DecisionNetwork& network);
 
 // `flag`: "auto" (the card's "Pole" class if it has one: the class a fast
 // flow loses most, BENCHMARKS.md "Where the warp loses"), "none" or "" (no

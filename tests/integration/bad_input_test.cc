@@ -341,13 +341,15 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
   std::filesystem::copy_file(TempDir() + "/ok.card.json",
                              TempDir() + "/broken.card.json",
                              std::filesystem::copy_options::overwrite_existing);
-  // Samples whose warps searched 11x5, for a fit that says 11.
+  // Samples whose warps searched 11x5 where colours differed by more than
+  // 12, for fits that say 11 or 20.
   tools::DnSampleSets samples;
   samples.origin.segmentation_model = "random-fcn";  // ok.pt's card
   samples.origin.flow = "dis-ultrafast@1";
   samples.origin.carried_warps = true;  // tessera-train-dn's defaults
   samples.origin.window_margin = 16;
   samples.origin.warp_radius = SearchRadius(11, 5);
+  samples.origin.warp_colour_threshold = 12;
   samples.train = samples.val = {tools::DnSample{}};
   const std::string samples_csv = TempDir() + "/samples-11x5.csv";
   ASSERT_TRUE(tools::WriteDnSamplesCsv(samples_csv, samples).ok());
@@ -372,6 +374,18 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
         "--out=" + TempDir() + "/unused.dn.json"},
        "samples-11x5.csv holds warps searching 11x5 pixels, but "
        "--warp_radius=11"},
+      {{TESSERA_TRAIN_DN_BINARY, "--model=" + TempDir() + "/ok.pt",
+        "--warp_radius=11x5", "--samples_from=" + samples_csv,
+        "--out=" + TempDir() + "/unused.dn.json"},
+       "samples-11x5.csv holds warps with colour threshold 12, but "
+       "--warp_colour_threshold=20"},
+      {{TESSERA_WORKER_BINARY, "--model=" + broken,
+        "--warp_colour_threshold=loose"},
+       "--warp_colour_threshold=loose: must be 0..765 (L1 over RGB), or "
+       "auto"},
+      {{TESSERA_TRAIN_DN_BINARY, "--model=" + broken, "--train=synth:1",
+        "--val=synth:2", "--warp_colour_threshold=766"},
+       "--warp_colour_threshold=766: must be 0..765 (L1 over RGB)\n"},
       {{TESSERA_WORKER_BINARY, "--max_batch=0"},
        "--max_batch must be within 1..256"},
       {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/missing.pt"},

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/temp_file.h"
@@ -32,6 +33,7 @@ DnSampleSets SomeSets() {
   sets.origin.carried_warps = true;
   sets.origin.window_margin = 16;
   sets.origin.warp_radius = 7;
+  sets.origin.warp_colour_threshold = 12;
   sets.origin.collection = "clips synth:1, keys 0..12";
   sets.origin.command = "tessera-train-dn --model=models/synth.pt";
   // Values that six significant digits would round.
@@ -76,6 +78,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   EXPECT_TRUE(read->origin.carried_warps);
   EXPECT_EQ(read->origin.window_margin, 16);
   EXPECT_EQ(read->origin.warp_radius, SearchRadius(7));
+  EXPECT_EQ(read->origin.warp_colour_threshold, 12);
   EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
   EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
   std::filesystem::remove(path);
@@ -108,11 +111,11 @@ absl::Status ReadWithRow(const std::string& row) {
 }
 
 TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
-  // Seven origin lines, the header, three samples: the new row is line 12.
+  // Eight origin lines, the header, three samples: the new row is line 13.
   const absl::Status agreement =
       ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9,10,11,12,13");
   EXPECT_EQ(agreement.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(agreement.message(), HasSubstr(":12: the gap or the agreement"));
+  EXPECT_THAT(agreement.message(), HasSubstr(":13: the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9,10,11,12,13").message(),
@@ -227,6 +230,37 @@ TEST(DnSamplesCsvTest, TheWarpRadiusLineIsOptionalButMustBeARadius) {
     EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(refused.message(),
                 HasSubstr(std::string("warp_radius: ") + bad));
+  }
+  std::filesystem::remove(path);
+}
+
+// Files written before the threshold was recorded have no
+// "# warp_colour_threshold" line: their warps all used 20.
+TEST(DnSamplesCsvTest, TheColourThresholdLineIsOptionalButMustBeInRange) {
+  const std::string path = WriteTempFile("threshold-", "", ".csv");
+  const std::string text = SomeSetsWithout("# warp_colour_threshold: 12", path);
+  std::ofstream(path, std::ios::trunc) << text;
+  absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->origin.warp_colour_threshold, kDefaultColourThreshold);
+
+  for (const int threshold : {0, 765}) {
+    std::ofstream(path, std::ios::trunc)
+        << "# warp_colour_threshold: " << threshold << "\n"
+        << text;
+    absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(path);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->origin.warp_colour_threshold, threshold);
+  }
+  for (const char* bad : {"-1", "766", "loose", "12x3"}) {
+    std::ofstream(path, std::ios::trunc)
+        << "# warp_colour_threshold: " << bad << "\n"
+        << text;
+    const absl::Status refused = ReadDnSamplesCsv(path).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.message(),
+                HasSubstr(absl::StrCat("\"# warp_colour_threshold: ", bad,
+                                       "\": expected a threshold 0..765")));
   }
   std::filesystem::remove(path);
 }

@@ -18,6 +18,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 v1::ModelCard CardWithClasses(std::vector<std::string> names) {
   v1::ModelCard card;
@@ -149,6 +150,100 @@ TEST(WarpRadiusForTest, ARadiusAcrossIsRecordedOnlyWhereItDiffers) {
   EXPECT_FALSE(network.has_warp_radius_x());
   EXPECT_EQ(LearnedWarpRadius(network), SearchRadius(5));
   EXPECT_EQ(LearnedWarpRadius(v1::DecisionNetwork()), std::nullopt);
+}
+
+TEST(ParseWarpChoiceTest, EachFlagIsAutoOrAValue) {
+  absl::StatusOr<WarpChoice> automatic = ParseWarpChoice("auto", " AUTO ");
+  ASSERT_TRUE(automatic.ok()) << automatic.status();
+  EXPECT_EQ(automatic->radius, std::nullopt);
+  EXPECT_EQ(automatic->colour_threshold, std::nullopt);
+  absl::StatusOr<WarpChoice> fixed = ParseWarpChoice("11x5", "12");
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  EXPECT_EQ(fixed->radius, SearchRadius(11, 5));
+  EXPECT_EQ(fixed->colour_threshold, 12);
+  for (const char* edge : {"0", "765"}) {
+    absl::StatusOr<WarpChoice> choice = ParseWarpChoice("auto", edge);
+    ASSERT_TRUE(choice.ok()) << edge << ": " << choice.status();
+    EXPECT_EQ(absl::StrCat(*choice->colour_threshold), edge);
+  }
+}
+
+TEST(ParseWarpChoiceTest, AnythingElseIsRefusedNamingTheFlag) {
+  for (const char* bad : {"-1", "766", "loose", "", "12x3", "auto12"}) {
+    const absl::Status refused = ParseWarpChoice("auto", bad).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.message(),
+                HasSubstr(absl::StrCat("--warp_colour_threshold=", bad,
+                                       ": must be 0..765 (L1 over RGB), or "
+                                       "auto")));
+  }
+  EXPECT_THAT(ParseWarpChoice("seven", "12").status().message(),
+              HasSubstr("--warp_radius=seven: must be 0..16"));
+  // tessera-train-dn's parser offers no auto.
+  const absl::Status fixed = ParseFixedColourThreshold("auto").status();
+  EXPECT_THAT(fixed.message(),
+              HasSubstr("--warp_colour_threshold=auto: must be 0..765"));
+  EXPECT_THAT(fixed.message(), Not(HasSubstr("or auto")));
+}
+
+TEST(SettleWarpTest, EachSettingIsTheFlagsThenTheNetworksThenTheDefault) {
+  v1::DecisionNetwork learned;
+  RecordWarpRadius({11, 5}, &learned);
+  learned.set_warp_colour_threshold(12);
+  GuidedWarpOptions warp;
+  SettleWarp({}, learned, &warp);
+  EXPECT_EQ(warp.radius, SearchRadius(11, 5));
+  EXPECT_EQ(warp.colour_threshold, 12);
+  EXPECT_THAT(UnlearnedWarpSettings(warp, learned), IsEmpty());
+
+  SettleWarp({.radius = 7, .colour_threshold = 30}, learned, &warp);
+  EXPECT_EQ(warp.radius, SearchRadius(7));
+  EXPECT_EQ(warp.colour_threshold, 30);
+  EXPECT_THAT(UnlearnedWarpSettings(warp, learned),
+              ElementsAre("--warp_radius=7 (it learned 11x5)",
+                          "--warp_colour_threshold=30 (it learned 12)"));
+
+  // A network from before either was recorded: the defaults, and the
+  // threshold, always 20 then, is still checked.
+  const v1::DecisionNetwork old;
+  SettleWarp({}, old, &warp);
+  EXPECT_EQ(warp.radius, SearchRadius(kDefaultWarpRadius));
+  EXPECT_EQ(warp.colour_threshold, kDefaultColourThreshold);
+  warp.radius = 9;
+  warp.colour_threshold = 12;
+  EXPECT_THAT(UnlearnedWarpSettings(warp, old),
+              ElementsAre("--warp_colour_threshold=12 (it learned 20)"));
+}
+
+// models/README.md and BENCHMARKS.md say why: camvid's records none (20).
+TEST(SettleWarpTest, TheShippedNetworksSayWhichColourThresholdTheyLearned) {
+  const std::vector<std::pair<std::string, int>> shipped = {
+      {"/synth.dn.json", kDefaultColourThreshold},
+      {"/camvid.dn.json", kDefaultColourThreshold}};
+  for (const auto& [dn, threshold] : shipped) {
+    absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
+        LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + dn);
+    ASSERT_TRUE(network.ok()) << network.status();
+    GuidedWarpOptions warp;
+    SettleWarp({}, (*network)->spec(), &warp);
+    EXPECT_EQ(warp.colour_threshold, threshold) << dn;
+  }
+}
+
+TEST(SettleWarpTest, ANetworkWithAColourThresholdOutOfRangeIsRefused) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> shipped =
+      LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + "/synth.dn.json");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  v1::DecisionNetwork spec = (*shipped)->spec();
+  for (const int threshold : {-1, kMaxColourThreshold + 1}) {
+    spec.set_warp_colour_threshold(threshold);
+    const absl::Status refused = MakeDecisionNetwork(spec).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(
+        refused.message(),
+        HasSubstr(absl::StrCat("its warp_colour_threshold is ", threshold,
+                               "; it must be 0..765 (or absent: 20)")));
+  }
 }
 
 // models/README.md and BENCHMARKS.md give these radii and why.
