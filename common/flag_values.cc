@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -25,6 +26,16 @@ absl::StatusOr<std::pair<int, int>> ParsePair(std::string_view flag,
 }
 
 }  // namespace
+
+std::optional<int> ParseUnsigned(absl::string_view text) {
+  const absl::string_view digits = absl::StripAsciiWhitespace(text);
+  int value = 0;
+  if (digits.empty() || !absl::ascii_isdigit(digits.front()) ||
+      !absl::SimpleAtoi(digits, &value)) {
+    return std::nullopt;
+  }
+  return value;
+}
 
 absl::StatusOr<Size> ParseSize(std::string_view flag, std::string_view value) {
   absl::StatusOr<std::pair<int, int>> pair = ParsePair(flag, value, "WxH");

@@ -48,9 +48,8 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
                         size.width, size.height, kMaxKeySearchSide));
   }
   if (!options.radius.Within(kMaxGuidedWarpRadius) ||
-      options.colour_threshold < 0 ||
-      options.colour_threshold > kMaxColourThreshold || options.step_cost < 0 ||
-      options.step_cost > kMaxKeySearchStepCost) {
+      !ColourThresholdInRange(options.colour_threshold) ||
+      options.step_cost < 0 || options.step_cost > kMaxKeySearchStepCost) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "guided warp options out of range: radius %s (0..%d each way), "
         "colour threshold %d (0..%d), step cost %d (0..%d)",

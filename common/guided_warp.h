@@ -30,11 +30,16 @@ namespace tessera {
 
 inline constexpr int kMaxGuidedWarpRadius = 16;
 // How far a warped pixel's colour may differ from the current pixel's, L1
-// over RGB, before its match is searched for: 0 searches wherever the two
-// differ at all, the maximum nowhere. 20 until decision networks recorded
-// it (worker::LearnedColourThreshold).
+// over RGB, before its match is searched for (near a key label edge: see
+// above): 0 searches wherever the two differ at all, the maximum nowhere.
+// The default is also the threshold of decision networks that record none
+// (worker::LearnedColourThreshold).
 inline constexpr int kDefaultColourThreshold = 20;
 inline constexpr int kMaxColourThreshold = 3 * 255;
+
+constexpr bool ColourThresholdInRange(int threshold) {
+  return threshold >= 0 && threshold <= kMaxColourThreshold;
+}
 
 struct GuidedWarpOptions {
   // 0: a plain nearest-pixel warp. Each of x and y 0..kMaxGuidedWarpRadius.

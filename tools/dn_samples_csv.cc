@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/flag_values.h"
 #include "common/guided_warp.h"
 #include "worker/decision_features.h"
 
@@ -122,14 +124,16 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
                           radius, kMaxGuidedWarpRadius));
     }
   }
-  const std::string& threshold = origin["warp_colour_threshold"];
-  if (!threshold.empty() &&
-      (!absl::SimpleAtoi(threshold, &sets.origin.warp_colour_threshold) ||
-       sets.origin.warp_colour_threshold < 0 ||
-       sets.origin.warp_colour_threshold > kMaxColourThreshold)) {
-    return bad(absl::StrFormat(
-        "\"# warp_colour_threshold: %s\": expected a threshold 0..%d",
-        threshold, kMaxColourThreshold));
+  // No line: files from before the threshold was recorded, all at 20.
+  if (const auto line = origin.find("warp_colour_threshold");
+      line != origin.end()) {
+    const std::optional<int> threshold = ParseUnsigned(line->second);
+    if (!threshold.has_value() || !ColourThresholdInRange(*threshold)) {
+      return bad(absl::StrFormat(
+          "\"# warp_colour_threshold: %s\": expected a threshold 0..%d",
+          line->second, kMaxColourThreshold));
+    }
+    sets.origin.warp_colour_threshold = *threshold;
   }
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(

@@ -40,7 +40,7 @@ struct DnSampleOrigin {
   // The guided warp's colour threshold; kDefaultColourThreshold for a file
   // without the line, the only threshold there was before it.
   int warp_colour_threshold = kDefaultColourThreshold;
-  std::string collection;  // key gaps, grid, target, warp radius
+  std::string collection;  // key gaps, grid, target, warp settings
   std::string command;     // the command line that collected them
 };
 

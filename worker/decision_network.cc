@@ -102,8 +102,7 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
                         spec.warp_radius_x(), kMaxGuidedWarpRadius));
   }
   if (spec.has_warp_colour_threshold() &&
-      (spec.warp_colour_threshold() < 0 ||
-       spec.warp_colour_threshold() > kMaxColourThreshold)) {
+      !ColourThresholdInRange(spec.warp_colour_threshold())) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "its warp_colour_threshold is %d; it must be 0..%d (or absent: %d)",
         spec.warp_colour_threshold(), kMaxColourThreshold,

@@ -4,11 +4,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/flag_values.h"
 #include "common/status_macros.h"
 #include "worker/model_card.h"
 
@@ -100,14 +100,13 @@ SearchRadius WarpRadiusFor(std::optional<SearchRadius> chosen,
 }
 
 absl::StatusOr<int> ParseFixedColourThreshold(absl::string_view flag) {
-  int threshold = 0;
-  if (!absl::SimpleAtoi(flag, &threshold) || threshold < 0 ||
-      threshold > kMaxColourThreshold) {
+  const std::optional<int> threshold = ParseUnsigned(flag);
+  if (!threshold.has_value() || !ColourThresholdInRange(*threshold)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "--warp_colour_threshold=%s: must be 0..%d (L1 over RGB)", flag,
         kMaxColourThreshold));
   }
-  return threshold;
+  return *threshold;
 }
 
 int LearnedColourThreshold(const v1::DecisionNetwork& network) {

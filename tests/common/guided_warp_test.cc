@@ -331,17 +331,22 @@ TEST(GuidedWarpTest, RefusesMismatchedSizesChannelsAndOptions) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("step cost 766"), std::string::npos)
       << r.status();
-  for (int threshold : {-1, kMaxColourThreshold + 1}) {
-    GuidedWarpOptions tolerant;
-    tolerant.colour_threshold = threshold;
+  for (const int threshold : {-1, kMaxColourThreshold + 1}) {
+    GuidedWarpOptions out_of_range;
+    out_of_range.colour_threshold = threshold;
     r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
-                         tolerant);
+                         out_of_range);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(
                   absl::StrCat("colour threshold ", threshold, " (0..765)")),
               std::string::npos)
         << r.status();
   }
+  GuidedWarpOptions searches_nowhere;
+  searches_nowhere.colour_threshold = kMaxColourThreshold;
+  EXPECT_TRUE(WarpLabelsGuided(key.image, key.labels, key.confidence, key.image,
+                               flow, searches_nowhere)
+                  .ok());
 }
 
 }  // namespace

@@ -252,7 +252,7 @@ TEST(DnSamplesCsvTest, TheColourThresholdLineIsOptionalButMustBeInRange) {
     ASSERT_TRUE(read.ok()) << read.status();
     EXPECT_EQ(read->origin.warp_colour_threshold, threshold);
   }
-  for (const char* bad : {"-1", "766", "loose", "12x3"}) {
+  for (const char* bad : {"-1", "766", "loose", "12x3", "+12", ""}) {
     std::ofstream(path, std::ios::trunc)
         << "# warp_colour_threshold: " << bad << "\n"
         << text;

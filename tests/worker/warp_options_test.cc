@@ -169,7 +169,8 @@ TEST(ParseWarpChoiceTest, EachFlagIsAutoOrAValue) {
 }
 
 TEST(ParseWarpChoiceTest, AnythingElseIsRefusedNamingTheFlag) {
-  for (const char* bad : {"-1", "766", "loose", "", "12x3", "auto12"}) {
+  for (const char* bad :
+       {"-1", "766", "loose", "", "12x3", "auto12", "+12", "-0", "1 2"}) {
     const absl::Status refused = ParseWarpChoice("auto", bad).status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(refused.message(),
@@ -177,10 +178,13 @@ TEST(ParseWarpChoiceTest, AnythingElseIsRefusedNamingTheFlag) {
                                        ": must be 0..765 (L1 over RGB), or "
                                        "auto")));
   }
-  EXPECT_THAT(ParseWarpChoice("seven", "12").status().message(),
+  const absl::Status radius = ParseWarpChoice("seven", "12").status();
+  EXPECT_EQ(radius.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(radius.message(),
               HasSubstr("--warp_radius=seven: must be 0..16"));
   // tessera-train-dn's parser offers no auto.
   const absl::Status fixed = ParseFixedColourThreshold("auto").status();
+  EXPECT_EQ(fixed.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(fixed.message(),
               HasSubstr("--warp_colour_threshold=auto: must be 0..765"));
   EXPECT_THAT(fixed.message(), Not(HasSubstr("or auto")));
