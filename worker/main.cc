@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <optional>
+#include <string>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -24,11 +24,10 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/process_stats.h"
-#include "common/search_radius.h"
 #include "common/tls.h"
 #include "worker/decision_network.h"
 #include "worker/device_profile.h"
-#include "worker/flow_window.h"
+#include "worker/flow_path_setup.h"
 #include "worker/master_connection.h"
 #include "worker/model_card.h"
 #include "worker/optical_flow.h"
@@ -106,9 +105,9 @@ ABSL_FLAG(std::string, warp_radius, "auto",
           "network was trained with; 5 for a network that does not say)");
 ABSL_FLAG(std::string, warp_colour_threshold, "auto",
           "the flow path's warp looks for a pixel's match where its warped "
-          "colour differs from the region's by more than this, L1 over RGB, "
-          "0..765 | auto (the threshold the decision network was trained "
-          "with; 20 for a network that does not say)");
+          "colour differs from the current pixel's by more than this, L1 "
+          "over RGB, 0..765 | auto (the threshold the decision network was "
+          "trained with; 20 for a network that does not say)");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the flow path's warp then searches the key's objects of these "
@@ -388,52 +387,12 @@ int Run() {
   }
   std::unique_ptr<FlowPath> flow_path;
   if (*flow && dn) {
-    const bool learned_carried = dn->spec().carried_warps();
-    const absl::StatusOr<bool> carry = ParseAutoBool(
-        "--carry_warps", absl::GetFlag(FLAGS_carry_warps), learned_carried);
-    if (*carry != learned_carried) {
-      TLOG(WARNING) << "decision network " << dn->spec().name()
-                    << " learned warps " << WarpSourceName(learned_carried)
-                    << "; its scores are not calibrated for --carry_warps="
-                    << (*carry ? "true" : "false");
-    }
-    SettleWarp(*warp_choice, dn->spec(), &*warp);
-    for (const std::string& unlearned :
-         UnlearnedWarpSettings(*warp, dn->spec())) {
-      TLOG(WARNING) << "decision network " << dn->spec().name()
-                    << " learned other warps; its scores are not calibrated "
-                       "for "
-                    << unlearned;
-    }
+    const absl::StatusOr<bool> carried =
+        ParseAutoBool("--carry_warps", absl::GetFlag(FLAGS_carry_warps),
+                      dn->spec().carried_warps());
     flow_path =
-        std::make_unique<FlowPath>(**flow, *dn, pacer.get(), *warp, *carry);
-    if (!dn->spec().segmentation_model().empty() &&
-        dn->spec().segmentation_model() != (*segmenter)->model_name()) {
-      TLOG(WARNING) << "decision network " << dn->spec().name()
-                    << " was trained for model "
-                    << dn->spec().segmentation_model() << ", not "
-                    << (*segmenter)->model_name();
-    }
-    // What --threshold is compared with: the expected agreement, or (a
-    // quantile network) a floor that most regions reach.
-    const float quantile = dn->spec().quantile();
-    TLOG(INFO) << "decision network " << dn->spec().name() << ": score is "
-               << (quantile > 0
-                       ? absl::StrFormat(
-                             "the agreement's %g-quantile (%.1f %% of held-out "
-                             "regions at or above it)",
-                             quantile, 100 * dn->spec().validation_coverage())
-                       : absl::StrFormat(
-                             "the mean agreement (held-out error %.2f points)",
-                             dn->spec().validation_mae()));
-    // Its features mean what they meant on the window it learned on.
-    TLOG(INFO) << "flow path works on "
-               << DescribeFlowWindow(dn->spec().has_window_margin()
-                                         ? dn->spec().window_margin()
-                                         : -1)
-               << "; its warp searches " << SearchRadiusText(warp->radius)
-               << " pixels around where colours differ by more than "
-               << warp->colour_threshold;
+        MakeWorkerFlowPath(**flow, *dn, pacer.get(), *warp, *warp_choice,
+                           *carried, (*segmenter)->model_name());
   }
   if (flow_path && *only_if_faster) {
     absl::Status checked =

@@ -1,15 +1,17 @@
 // The flow path's warp as the workers' and tessera-train-dn's flags give
-// it: --warp_radius (common/guided_warp.h) and --relocate_classes, the
-// model's classes searched for again where the flow lost them
-// (common/thin_relocation.h). A decision network is trained on the warp the
-// workers will run: both programs read --relocate_classes the same way, and
-// the network records the radius and colour threshold it learned, which a
-// worker's --warp_radius=auto and --warp_colour_threshold=auto take
-// (SettleWarp).
+// it: --warp_radius and --warp_colour_threshold (common/guided_warp.h) and
+// --relocate_classes, the model's classes searched for again where the
+// flow lost them (common/thin_relocation.h). A decision network is trained
+// on the warp the workers will run: both programs read --relocate_classes
+// the same way, and the network records the radius and colour threshold it
+// learned, which a worker's --warp_radius=auto and
+// --warp_colour_threshold=auto take (SettleWarp).
 //
+//   ASSIGN_OR_RETURN(WarpChoice choice, ParseWarpChoice("auto", "auto"));
 //   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
 //                    WarpOptionsFor(kDefaultWarpRadius, "none",
 //                                   "models/synth.card.json"));
+//   SettleWarp(choice, network, &warp);  // once the network has loaded
 #ifndef TESSERA_WORKER_WARP_OPTIONS_H_
 #define TESSERA_WORKER_WARP_OPTIONS_H_
 
@@ -38,8 +40,8 @@ inline constexpr char kDefaultRelocateClasses[] = "none";
 // decision network does not say which radius it learned (otherwise they
 // warp with that one: WarpRadiusFor). On carried warps a
 // search of 5 pixels kept 0.17-0.30 mIoU points more than 3 on generated
-// clips at the default threshold, for about 0.2 ms more a region; 7 and 9
-// added 0.1 and then nothing (BENCHMARKS.md, "Keys at most three frames
+// clips at the default decision threshold, for about 0.2 ms more a region; 7
+// and 9 added 0.1 and then nothing (BENCHMARKS.md, "Keys at most three frames
 // old, poles left where the flow puts them").
 inline constexpr int kDefaultWarpRadius = 5;
 
