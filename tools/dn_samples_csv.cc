@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -89,10 +90,16 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s:%d: %s", path, number, why));
   };
+  // "# key: value", the space after the colon optional (an editor may
+  // have trimmed it from an empty value, which must still be seen).
   while (next_line() && absl::StartsWith(line, kOriginPrefix)) {
-    const std::vector<std::string> kv = absl::StrSplit(
-        line.substr(kOriginPrefix.size()), absl::MaxSplits(": ", 1));
-    if (kv.size() == 2) origin[kv[0]] = kv[1];
+    const std::vector<absl::string_view> kv =
+        absl::StrSplit(absl::string_view(line).substr(kOriginPrefix.size()),
+                       absl::MaxSplits(':', 1));
+    if (kv.size() == 2) {
+      origin[std::string(absl::StripAsciiWhitespace(kv[0]))] =
+          std::string(absl::StripAsciiWhitespace(kv[1]));
+    }
   }
   sets.origin.segmentation_model = origin["segmentation_model"];
   sets.origin.flow = origin["flow"];
@@ -113,8 +120,8 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
         "\"# window: %s\": expected whole or a margin in pixels", window));
   }
   // No line: files from before the radius was recorded.
-  const std::string& radius = origin["warp_radius"];
-  if (!radius.empty()) {
+  if (const auto entry = origin.find("warp_radius"); entry != origin.end()) {
+    const std::string& radius = entry->second;
     sets.origin.warp_radius = ParseSearchRadius(radius);
     if (!sets.origin.warp_radius.has_value() ||
         !sets.origin.warp_radius->Within(kMaxGuidedWarpRadius)) {
@@ -125,13 +132,13 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
     }
   }
   // No line: files from before the threshold was recorded, all at 20.
-  if (const auto line = origin.find("warp_colour_threshold");
-      line != origin.end()) {
-    const std::optional<int> threshold = ParseUnsigned(line->second);
+  if (const auto entry = origin.find("warp_colour_threshold");
+      entry != origin.end()) {
+    const std::optional<int> threshold = ParseUnsigned(entry->second);
     if (!threshold.has_value() || !ColourThresholdInRange(*threshold)) {
       return bad(absl::StrFormat(
           "\"# warp_colour_threshold: %s\": expected a threshold 0..%d",
-          line->second, kMaxColourThreshold));
+          entry->second, kMaxColourThreshold));
     }
     sets.origin.warp_colour_threshold = *threshold;
   }

@@ -223,7 +223,7 @@ TEST(DnSamplesCsvTest, TheWarpRadiusLineIsOptionalButMustBeARadius) {
   ASSERT_TRUE(wide.ok()) << wide.status();
   EXPECT_EQ(wide->origin.warp_radius, SearchRadius(10, 7));
 
-  for (const char* bad : {"-1", "17", "wide", "10x17", "10x"}) {
+  for (const char* bad : {"-1", "17", "wide", "10x17", "10x", ""}) {
     std::ofstream(path, std::ios::trunc) << "# warp_radius: " << bad << "\n"
                                          << text;
     const absl::Status refused = ReadDnSamplesCsv(path).status();
@@ -231,6 +231,10 @@ TEST(DnSamplesCsvTest, TheWarpRadiusLineIsOptionalButMustBeARadius) {
     EXPECT_THAT(refused.message(),
                 HasSubstr(std::string("warp_radius: ") + bad));
   }
+  // A line whose empty value lost its space is still a line.
+  std::ofstream(path, std::ios::trunc) << "# warp_radius:\n" << text;
+  EXPECT_EQ(ReadDnSamplesCsv(path).status().code(),
+            absl::StatusCode::kInvalidArgument);
   std::filesystem::remove(path);
 }
 
@@ -262,6 +266,9 @@ TEST(DnSamplesCsvTest, TheColourThresholdLineIsOptionalButMustBeInRange) {
                 HasSubstr(absl::StrCat("\"# warp_colour_threshold: ", bad,
                                        "\": expected a threshold 0..765")));
   }
+  std::ofstream(path, std::ios::trunc) << "# warp_colour_threshold:\n" << text;
+  EXPECT_EQ(ReadDnSamplesCsv(path).status().code(),
+            absl::StatusCode::kInvalidArgument);
   std::filesystem::remove(path);
 }
 
