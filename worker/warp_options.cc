@@ -23,8 +23,20 @@ int ClassIdOf(const v1::ModelCard& card, absl::string_view name) {
   return -1;
 }
 
-bool IsAuto(absl::string_view flag) {
-  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "auto");
+// A worker's flag: "auto" (nullopt: what its decision network learned)
+// or what `parse`, tessera-train-dn's parser of the flag, reads.
+template <typename T>
+absl::StatusOr<std::optional<T>> AutoOr(
+    absl::string_view flag, absl::StatusOr<T> (*parse)(absl::string_view)) {
+  if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "auto")) {
+    return std::nullopt;
+  }
+  absl::StatusOr<T> value = parse(flag);
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(value.status().message(), ", or auto"));
+  }
+  return *value;
 }
 
 }  // namespace
@@ -67,13 +79,7 @@ absl::StatusOr<SearchRadius> ParseFixedWarpRadius(absl::string_view flag) {
 
 absl::StatusOr<std::optional<SearchRadius>> ParseWarpRadius(
     absl::string_view flag) {
-  if (IsAuto(flag)) return std::nullopt;
-  absl::StatusOr<SearchRadius> radius = ParseFixedWarpRadius(flag);
-  if (!radius.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(radius.status().message(), ", or auto"));
-  }
-  return *radius;
+  return AutoOr(flag, ParseFixedWarpRadius);
 }
 
 std::optional<SearchRadius> LearnedWarpRadius(
@@ -118,14 +124,8 @@ absl::StatusOr<WarpChoice> ParseWarpChoice(absl::string_view radius_flag,
                                            absl::string_view colour_flag) {
   WarpChoice choice;
   ASSIGN_OR_RETURN(choice.radius, ParseWarpRadius(radius_flag));
-  if (!IsAuto(colour_flag)) {
-    absl::StatusOr<int> threshold = ParseFixedColourThreshold(colour_flag);
-    if (!threshold.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(threshold.status().message(), ", or auto"));
-    }
-    choice.colour_threshold = *threshold;
-  }
+  ASSIGN_OR_RETURN(choice.colour_threshold,
+                   AutoOr(colour_flag, ParseFixedColourThreshold));
   return choice;
 }
 
