@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/cv_view.h"
 #include "common/key_colour_search.h"
+#include "common/mismatch_fill.h"
 #include "common/warp.h"
 
 namespace tessera {
@@ -49,13 +50,17 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
   }
   if (!options.radius.Within(kMaxGuidedWarpRadius) ||
       !ColourThresholdInRange(options.colour_threshold) ||
-      options.step_cost < 0 || options.step_cost > kMaxKeySearchStepCost) {
+      options.step_cost < 0 || options.step_cost > kMaxKeySearchStepCost ||
+      !ColourThresholdInRange(options.fill_threshold) ||
+      !ColourThresholdInRange(options.fill_similarity)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "guided warp options out of range: radius %s (0..%d each way), "
-        "colour threshold %d (0..%d), step cost %d (0..%d)",
+        "colour threshold %d (0..%d), step cost %d (0..%d), fill "
+        "threshold %d and fill similarity %d (0..%d)",
         SearchRadiusText(options.radius), kMaxGuidedWarpRadius,
         options.colour_threshold, kMaxColourThreshold, options.step_cost,
-        kMaxKeySearchStepCost));
+        kMaxKeySearchStepCost, options.fill_threshold, options.fill_similarity,
+        kMaxColourThreshold));
   }
   return absl::OkStatus();
 }
@@ -116,6 +121,10 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
   // Built at the first pixel that searches: many regions have none.
   std::optional<KeyColourSearch> search;
   size_t moved = 0;
+  // Colour differences can reach the maximum but never pass it: that
+  // threshold fills nothing.
+  const bool fills = options.fill_threshold < kNoFill;
+  DistrustedPixels distrusted(fills ? current.size() : Size{});
   for (int y = 0; y < height; ++y) {
     const float* v = flow.vectors.data() + flow.index(0, y);
     const uint8_t* cur = current.row(y);
@@ -145,10 +154,21 @@ absl::StatusOr<GuidedWarp> WarpLabelsGuided(const Image& key_image,
         }
       }
       out.labels.row(y)[x] = *key_labels.at(best_x, best_y);
+      if (fills) {
+        const bool measured = near_edge && best_x == fx && best_y == fy;
+        const int mismatch =
+            measured ? at_flow
+                     : ColourDistance(cur, key_image.at(best_x, best_y));
+        if (mismatch > options.fill_threshold) distrusted.Mark(x, y);
+      }
       if (with_confidence) {
         out.confidence.row(y)[x] = *key_confidence.at(best_x, best_y);
       }
     }
+  }
+  if (fills) {
+    FillDistrustedPixels(current, options.fill_similarity, distrusted,
+                         out.labels, out.confidence);
   }
   out.moved_share =
       static_cast<double>(moved) / (static_cast<double>(width) * height);

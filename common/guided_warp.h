@@ -11,9 +11,11 @@
 // `radius`: elsewhere the label could not change, and the confidence stays
 // the flow's).
 // On generated clips this recovered 4-5 of the 5-9 mIoU points a plain warp
-// loses to segmentation at key ages 1-4 (BENCHMARKS.md, issue 4). Objects
-// of the classes `relocation` names are then searched for again further
-// away (common/thin_relocation.h).
+// loses to segmentation at key ages 1-4 (BENCHMARKS.md, issue 4). Pixels
+// whose colour still disagrees then take the label of a like-coloured
+// neighbour in the current frame (common/mismatch_fill.h): what the key
+// hid has no match in it. Objects of the classes `relocation` names are
+// then searched for again further away (common/thin_relocation.h).
 //
 //   ASSIGN_OR_RETURN(GuidedWarp w, WarpLabelsGuided(key_image, key_labels,
 //                                      key_confidence, current, flow, {}));
@@ -23,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "common/flow_field.h"
 #include "common/image.h"
+#include "common/mismatch_fill.h"
 #include "common/search_radius.h"
 #include "common/thin_relocation.h"
 
@@ -37,6 +40,9 @@ inline constexpr int kMaxGuidedWarpRadius = 16;
 inline constexpr int kDefaultColourThreshold = 20;
 inline constexpr int kMaxColourThreshold = 3 * 255;
 
+// A fill threshold that fills nothing: no colour difference exceeds it.
+inline constexpr int kNoFill = kMaxColourThreshold;
+
 constexpr bool ColourThresholdInRange(int threshold) {
   return threshold >= 0 && threshold <= kMaxColourThreshold;
 }
@@ -50,6 +56,14 @@ struct GuidedWarpOptions {
   // network learned (worker::SettleWarp), as with the radius.
   int colour_threshold = kDefaultColourThreshold;
   int step_cost = 4;  // per pixel of |dx| + |dy| from the flow's point, 0..765
+  // Pixels whose colour differs from their warped source's by more than
+  // this after the search are relabelled from the current frame
+  // (common/mismatch_fill.h); 0..kMaxColourThreshold, where the maximum
+  // (kNoFill) relabels none. Workers fill as their decision network
+  // learned (worker::SettleWarp), as with the radius. Each filled pixel's
+  // neighbour is within `fill_similarity`.
+  int fill_threshold = kDefaultFillThreshold;
+  int fill_similarity = kDefaultFillSimilarity;  // 0..kMaxColourThreshold
   RelocationOptions relocation;  // no classes: nothing relocated
 
   // These options for a warp from a frame `frames` frames before the

@@ -160,7 +160,9 @@ void ExpectSameAsScan(int w, int h, int block,
   FlowField flow = FlowField::Zero(w, h);
   for (float& v : flow.vectors) v = motion(random);
 
-  for (const GuidedWarpOptions& options : option_sets) {
+  for (GuidedWarpOptions options : option_sets) {
+    // The search alone: the fill that follows it has tests of its own.
+    options.fill_threshold = kNoFill;
     SCOPED_TRACE(testing::Message()
                  << "radius " << SearchRadiusText(options.radius)
                  << ", colour threshold " << options.colour_threshold
@@ -243,32 +245,98 @@ TEST(GuidedWarpTest, DoesNotSearchWhereTheKeyHasOneLabelAround) {
   }
   Image confidence = key.confidence;
   for (int x = 20; x < 32; ++x) *confidence.at(x, 3) = 7;
+  // The fill would relabel the changed light from its neighbours.
   absl::StatusOr<GuidedWarp> guided =
       WarpLabelsGuided(key.image, key.labels, confidence, current.image,
-                       FlowField::Zero(32, 16), {});
+                       FlowField::Zero(32, 16), {.fill_threshold = kNoFill});
   ASSERT_TRUE(guided.ok());
   EXPECT_EQ(guided->labels.pixels, key.labels.pixels);
   EXPECT_EQ(guided->confidence.pixels, confidence.pixels);
   EXPECT_EQ(guided->moved_share, 0);
 }
 
-TEST(GuidedWarpTest, RadiusZeroIsThePlainWarpAndTooFarIsNotSearched) {
+TEST(GuidedWarpTest, RadiusZeroWithoutFillIsThePlainWarp) {
   const Scene key = PoleAt(10);
   const Scene current = PoleAt(12);
   const FlowField still = FlowField::Zero(32, 16);
   GuidedWarpOptions off;
   off.radius = 0;
+  off.fill_threshold = kNoFill;
   absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
       key.image, key.labels, key.confidence, current.image, still, off);
   ASSERT_TRUE(guided.ok());
   EXPECT_EQ(guided->labels.pixels, WarpNearest(key.labels, still)->pixels);
+}
 
-  // A pole 6 px away is beyond a radius of 3.
+TEST(GuidedWarpTest, TooFarIsNotSearched) {
+  // A pole 6 px away is beyond a radius of 3; nothing around where it now
+  // stands has its colour or label, so the warp's sky stays.
+  const Scene key = PoleAt(10);
   const Scene far = PoleAt(16);
-  guided = WarpLabelsGuided(key.image, key.labels, key.confidence, far.image,
-                            still, {});
+  absl::StatusOr<GuidedWarp> guided =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, far.image,
+                       FlowField::Zero(32, 16), {});
   ASSERT_TRUE(guided.ok());
   EXPECT_EQ(*guided->labels.at(16, 5), kSky);
+}
+
+TEST(GuidedWarpTest, WithoutASearchTheFillStillClearsWhereThePoleStood) {
+  // No search: where the key's pole was, the current frame shows sky, and
+  // the sky around lends its label and confidence.
+  const Scene key = PoleAt(10);
+  const Scene far = PoleAt(16);
+  const FlowField still = FlowField::Zero(32, 16);
+  absl::StatusOr<GuidedWarp> guided = WarpLabelsGuided(
+      key.image, key.labels, key.confidence, far.image, still, {.radius = 0});
+  ASSERT_TRUE(guided.ok());
+  for (int y = 0; y < 16; ++y) {
+    EXPECT_EQ(*guided->labels.at(10, y), kSky) << "row " << y;
+    EXPECT_EQ(*guided->labels.at(11, y), kSky) << "row " << y;
+    EXPECT_EQ(*guided->confidence.at(11, y), 100) << "row " << y;
+  }
+  guided = WarpLabelsGuided(key.image, key.labels, key.confidence, far.image,
+                            still, {.radius = 0, .fill_threshold = kNoFill});
+  ASSERT_TRUE(guided.ok());
+  EXPECT_EQ(*guided->labels.at(10, 5), kPole);
+}
+
+TEST(GuidedWarpTest, RoadACarUncoveredTakesTheRoadsLabel) {
+  // A red car 8 px wide drove 16 px right over grey road, further than any
+  // search reaches. The flow is the road's (still): behind the car it
+  // points into the key's car.
+  constexpr uint8_t kRoad = 3, kCar = 8;
+  auto scene = [](int car_x) {
+    Scene s{Image::Create(40, 16, 3), Image::Create(40, 16, 1),
+            Image::Create(40, 16, 1)};
+    for (int y = 0; y < 16; ++y) {
+      for (int x = 0; x < 40; ++x) {
+        const bool car = x >= car_x && x < car_x + 8 && y >= 4 && y < 12;
+        uint8_t* rgb = s.image.at(x, y);
+        rgb[0] = car ? 200 : 100 + (x + y) % 5;  // road with a little grain
+        rgb[1] = car ? 30 : 100;
+        rgb[2] = car ? 30 : 100;
+        *s.labels.at(x, y) = car ? kCar : kRoad;
+        *s.confidence.at(x, y) = car ? 250 : 150;
+      }
+    }
+    return s;
+  };
+  const Scene key = scene(4);
+  const Scene current = scene(20);
+  absl::StatusOr<GuidedWarp> guided =
+      WarpLabelsGuided(key.image, key.labels, key.confidence, current.image,
+                       FlowField::Zero(40, 16), {});
+  ASSERT_TRUE(guided.ok()) << guided.status();
+  for (int y = 4; y < 12; ++y) {
+    for (int x = 4; x < 12; ++x) {
+      EXPECT_EQ(*guided->labels.at(x, y), kRoad) << x << "," << y;
+      EXPECT_EQ(*guided->confidence.at(x, y), 150) << x << "," << y;
+    }
+    // No neighbour is red where the car now is: the fill invents no car.
+    for (int x = 20; x < 28; ++x) {
+      EXPECT_EQ(*guided->labels.at(x, y), kRoad) << x << "," << y;
+    }
+  }
 }
 
 TEST(GuidedWarpTest, ASearchWiderAcrossFindsWhatMovedSideways) {
@@ -340,6 +408,20 @@ TEST(GuidedWarpTest, RefusesMismatchedSizesChannelsAndOptions) {
     EXPECT_NE(r.status().message().find(
                   absl::StrCat("colour threshold ", threshold, " (0..765)")),
               std::string::npos)
+        << r.status();
+  }
+  for (const int threshold : {-1, kMaxColourThreshold + 1}) {
+    r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
+                         {.fill_threshold = threshold});
+    EXPECT_NE(
+        r.status().message().find(absl::StrCat("fill threshold ", threshold)),
+        std::string::npos)
+        << r.status();
+    r = WarpLabelsGuided(key.image, key.labels, key.confidence, key.image, flow,
+                         {.fill_similarity = threshold});
+    EXPECT_NE(
+        r.status().message().find(absl::StrCat("fill similarity ", threshold)),
+        std::string::npos)
         << r.status();
   }
   GuidedWarpOptions searches_nowhere;
