@@ -17,6 +17,7 @@
 #include "common/flag_values.h"
 #include "common/guided_warp.h"
 #include "worker/decision_features.h"
+#include "worker/warp_options.h"
 
 namespace tessera::tools {
 namespace {
@@ -55,6 +56,8 @@ absl::Status WriteDnSamplesCsv(const std::string& path,
   }
   csv << OriginLine("warp_colour_threshold",
                     absl::StrCat(sets.origin.warp_colour_threshold))
+      << OriginLine("warp_fill_threshold",
+                    worker::FillThresholdText(sets.origin.warp_fill_threshold))
       << OriginLine("collection", sets.origin.collection)
       << OriginLine("command", sets.origin.command);
   // Nine significant digits write every float exactly, so that a fit from
@@ -141,6 +144,20 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
           entry->second, kMaxColourThreshold));
     }
     sets.origin.warp_colour_threshold = *threshold;
+  }
+  // No line: files from before the fill, whose warps filled nothing.
+  if (const auto entry = origin.find("warp_fill_threshold");
+      entry != origin.end()) {
+    const std::optional<int> threshold =
+        absl::EqualsIgnoreCase(entry->second, "off")
+            ? std::optional<int>(kNoFill)
+            : ParseUnsigned(entry->second);
+    if (!threshold.has_value() || !ColourThresholdInRange(*threshold)) {
+      return bad(absl::StrFormat(
+          "\"# warp_fill_threshold: %s\": expected a threshold 0..%d or off",
+          entry->second, kMaxColourThreshold));
+    }
+    sets.origin.warp_fill_threshold = *threshold;
   }
   if (sets.origin.segmentation_model.empty() || sets.origin.flow.empty()) {
     return bad(

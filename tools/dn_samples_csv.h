@@ -2,8 +2,9 @@
 // segmentation network on every frame: minutes) serves many fits (seconds).
 // Above the header, "# key: value" lines say where the samples came from
 // (segmentation_model, flow, warps, window, warp_radius,
-// warp_colour_threshold, collection, command), so that a network fitted to the
-// file can say what it was trained for. Columns: set (train | val), gap,
+// warp_colour_threshold, warp_fill_threshold, collection, command), so that
+// a network fitted to the file can say what it was trained for. Columns:
+// set (train | val), gap,
 // agreement, then the features in the worker's order
 // (worker/decision_features.h), under a header naming them.
 //
@@ -40,6 +41,9 @@ struct DnSampleOrigin {
   // The guided warp's colour threshold; kDefaultColourThreshold for a file
   // without the line, the only threshold there was before it.
   int warp_colour_threshold = kDefaultColourThreshold;
+  // The guided warp's fill threshold ("off" in the file: kNoFill); kNoFill
+  // for a file without the line, from before warps were filled.
+  int warp_fill_threshold = kNoFill;
   std::string collection;  // key gaps, grid, target, warp settings
   std::string command;     // the command line that collected them
 };

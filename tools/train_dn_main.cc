@@ -65,6 +65,13 @@ ABSL_FLAG(std::string, warp_colour_threshold,
           "differs from the current one's by more than this, L1 over RGB, "
           "0..765; the network records it and workers follow it, and with "
           "--samples_from it must match the file's");
+ABSL_FLAG(std::string, warp_fill_threshold,
+          absl::StrCat(tessera::kDefaultFillThreshold),
+          "then a pixel whose colour still differs from its match by more "
+          "than this, L1 over RGB, takes the label of a like-coloured "
+          "neighbour in the current frame: 0..765 or off; the network "
+          "records it and workers follow it, and with --samples_from it "
+          "must match the file's");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the workers' --relocate_classes: classes whose objects the warp "
@@ -179,6 +186,11 @@ int Run(const std::string& command_line) {
   if (!colour_threshold.ok()) {
     return Fail(std::string(colour_threshold.status().message()));
   }
+  const absl::StatusOr<int> fill_threshold =
+      worker::ParseFixedFillThreshold(absl::GetFlag(FLAGS_warp_fill_threshold));
+  if (!fill_threshold.ok()) {
+    return Fail(std::string(fill_threshold.status().message()));
+  }
 
   worker::SegmenterOptions segmenter_options;
   segmenter_options.model_path = model;
@@ -211,6 +223,7 @@ int Run(const std::string& command_line) {
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   options.warp = *std::move(warp);
   options.warp.colour_threshold = *colour_threshold;
+  options.warp.fill_threshold = *fill_threshold;
   options.carried_warps = absl::GetFlag(FLAGS_carry_warps);
   options.window_margin = absl::GetFlag(FLAGS_window_margin);
   if (options.window_margin < -1 ||
@@ -265,6 +278,13 @@ int Run(const std::string& command_line) {
                           samples_from, samples.origin.warp_colour_threshold,
                           options.warp.colour_threshold));
     }
+    if (samples.origin.warp_fill_threshold != options.warp.fill_threshold) {
+      return Fail(absl::StrFormat(
+          "%s holds warps with fill threshold %s, but --warp_fill_threshold=%s",
+          samples_from,
+          worker::FillThresholdText(samples.origin.warp_fill_threshold),
+          worker::FillThresholdText(options.warp.fill_threshold)));
+    }
     if (!samples.origin.warp_radius.has_value()) {
       std::fprintf(stderr,
                    "tessera-train-dn: %s does not say how far its warps "
@@ -291,15 +311,18 @@ int Run(const std::string& command_line) {
     samples.origin.window_margin = options.window_margin;
     samples.origin.warp_radius = options.warp.radius;
     samples.origin.warp_colour_threshold = options.warp.colour_threshold;
+    samples.origin.warp_fill_threshold = options.warp.fill_threshold;
     samples.origin.collection = absl::StrFormat(
         "clips %s, held out %s, keys 0..%d frames back, frame step %d, "
-        "%s, target %s, warp radius %s, colour threshold %d, relocated "
+        "%s, target %s, warp radius %s, colour threshold %d, fill "
+        "threshold %s, relocated "
         "classes %s (search %d px a frame, at most %d)",
         absl::StrJoin(absl::GetFlag(FLAGS_train), ","),
         absl::StrJoin(absl::GetFlag(FLAGS_val), ","), options.max_gap,
         options.frame_step, options.grid.ToString(),
         DnTargetName(options.target), SearchRadiusText(options.warp.radius),
         options.warp.colour_threshold,
+        worker::FillThresholdText(options.warp.fill_threshold),
         options.warp.relocation.labels.empty()
             ? std::string("none")
             : absl::StrJoin(options.warp.relocation.labels, ",",
@@ -353,6 +376,7 @@ int Run(const std::string& command_line) {
     worker::RecordWarpRadius(*samples.origin.warp_radius, &fit->spec);
   }
   fit->spec.set_warp_colour_threshold(samples.origin.warp_colour_threshold);
+  fit->spec.set_warp_fill_threshold(samples.origin.warp_fill_threshold);
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()
                              ? command_line

@@ -108,6 +108,13 @@ absl::Status Validate(const v1::DecisionNetwork& spec) {
         spec.warp_colour_threshold(), kMaxColourThreshold,
         kDefaultColourThreshold));
   }
+  if (spec.has_warp_fill_threshold() &&
+      !ColourThresholdInRange(spec.warp_fill_threshold())) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "its warp_fill_threshold is %d; it must be 0..%d (%d or absent: no "
+        "fill)",
+        spec.warp_fill_threshold(), kMaxColourThreshold, kNoFill));
+  }
   if (!(spec.quantile() >= 0 && spec.quantile() < 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "its quantile is %g; it must be 0 (a mean) or in (0, 1)",

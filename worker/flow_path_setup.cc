@@ -55,7 +55,8 @@ std::unique_ptr<FlowPath> MakeWorkerFlowPath(
                     spec.has_window_margin() ? spec.window_margin() : -1)
              << "; its warp searches " << SearchRadiusText(warp.radius)
              << " pixels around where colours differ by more than "
-             << warp.colour_threshold;
+             << warp.colour_threshold << ", fill threshold "
+             << FillThresholdText(warp.fill_threshold);
   return std::make_unique<FlowPath>(flow, network, pacer, warp, carried);
 }
 

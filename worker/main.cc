@@ -36,7 +36,7 @@
 #include "worker/segmenter.h"
 #include "worker/stage_pipeline.h"
 #include "worker/stage_service.h"
-#include "worker/warp_options.h"
+#include "worker/warp_flags.h"
 #include "worker/worker_counters.h"
 
 ABSL_FLAG(std::string, master, "localhost:7600", "master address host:port");
@@ -97,25 +97,6 @@ ABSL_FLAG(std::string, flow_preset, "ultrafast",
           "DIS preset: ultrafast | fast | medium");
 ABSL_FLAG(double, flow_scale, 1.0,
           "compute flow on regions scaled by this factor (0 < s <= 1)");
-ABSL_FLAG(std::string, warp_radius, "auto",
-          "the flow path's warp: a pixel whose warped colour disagrees with "
-          "the region's takes the label of the closest-coloured key pixel "
-          "within this many pixels, 0..16 (0: plain nearest-pixel warp), or "
-          "ACROSSxUPDOWN such as 10x7 | auto (the radius the decision "
-          "network was trained with; 5 for a network that does not say)");
-ABSL_FLAG(std::string, warp_colour_threshold, "auto",
-          "the flow path's warp looks for a pixel's match where its warped "
-          "colour differs from the current pixel's by more than this, L1 "
-          "over RGB, 0..765 | auto (the threshold the decision network was "
-          "trained with; 20 for a network that does not say)");
-ABSL_FLAG(std::string, relocate_classes,
-          tessera::worker::kDefaultRelocateClasses,
-          "the flow path's warp then searches the key's objects of these "
-          "classes again, 8 px for each frame the warp spans (at most 32) "
-          "around where the flow put them, and moves them there: none (the "
-          "default: on carried warps it cost time and gained nothing, "
-          "BENCHMARKS.md) | auto (Pole, where the model has that class) | "
-          "class names, comma-separated");
 ABSL_FLAG(std::string, carry_warps, "auto",
           "warp a region from the newest frame this worker warped from its "
           "key, following one frame of motion instead of all since the "
@@ -334,21 +315,10 @@ int Run() {
     segmenter_options.lanes = gpu && !segmenter_options.serve_stages ? 2 : 1;
   }
   // Checked before any model loads; "auto" is settled by the network.
-  const absl::StatusOr<WarpChoice> warp_choice =
-      ParseWarpChoice(absl::GetFlag(FLAGS_warp_radius),
-                      absl::GetFlag(FLAGS_warp_colour_threshold));
-  if (!warp_choice.ok()) {
-    return Fail(std::string(warp_choice.status().message()));
-  }
-  // The radius and colour threshold are settled once the network has loaded
-  // (SettleWarp); this checks --relocate_classes against the card before
-  // any model does.
-  absl::StatusOr<GuidedWarpOptions> warp =
-      WarpOptionsFor(warp_choice->radius.value_or(kDefaultWarpRadius),
-                     absl::GetFlag(FLAGS_relocate_classes),
-                     segmenter_options.card_path.empty()
-                         ? ModelCardPathFor(segmenter_options.model_path)
-                         : segmenter_options.card_path);
+  absl::StatusOr<WarpFlags> warp =
+      WarpFromFlags(segmenter_options.card_path.empty()
+                        ? ModelCardPathFor(segmenter_options.model_path)
+                        : segmenter_options.card_path);
   if (!warp.ok()) return Fail(std::string(warp.status().message()));
   absl::StatusOr<bool> only_if_faster = ParseAutoBool(
       "--flow_if_faster", absl::GetFlag(FLAGS_flow_if_faster), gpu);
@@ -391,7 +361,7 @@ int Run() {
         ParseAutoBool("--carry_warps", absl::GetFlag(FLAGS_carry_warps),
                       dn->spec().carried_warps());
     flow_path =
-        MakeWorkerFlowPath(**flow, *dn, pacer.get(), *warp, *warp_choice,
+        MakeWorkerFlowPath(**flow, *dn, pacer.get(), warp->warp, warp->choice,
                            *carried, (*segmenter)->model_name());
   }
   if (flow_path && *only_if_faster) {

@@ -120,12 +120,37 @@ int LearnedColourThreshold(const v1::DecisionNetwork& network) {
                                              : kDefaultColourThreshold;
 }
 
+absl::StatusOr<int> ParseFixedFillThreshold(absl::string_view flag) {
+  if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(flag), "off")) {
+    return kNoFill;
+  }
+  const std::optional<int> threshold = ParseUnsigned(flag);
+  if (!threshold.has_value() || !ColourThresholdInRange(*threshold)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--warp_fill_threshold=%s: must be 0..%d (L1 over RGB) or off", flag,
+        kMaxColourThreshold));
+  }
+  return *threshold;
+}
+
+std::string FillThresholdText(int threshold) {
+  return threshold >= kNoFill ? "off" : absl::StrCat(threshold);
+}
+
+int LearnedFillThreshold(const v1::DecisionNetwork& network) {
+  return network.has_warp_fill_threshold() ? network.warp_fill_threshold()
+                                           : kNoFill;
+}
+
 absl::StatusOr<WarpChoice> ParseWarpChoice(absl::string_view radius_flag,
-                                           absl::string_view colour_flag) {
+                                           absl::string_view colour_flag,
+                                           absl::string_view fill_flag) {
   WarpChoice choice;
   ASSIGN_OR_RETURN(choice.radius, ParseWarpRadius(radius_flag));
   ASSIGN_OR_RETURN(choice.colour_threshold,
                    AutoOr(colour_flag, ParseFixedColourThreshold));
+  ASSIGN_OR_RETURN(choice.fill_threshold,
+                   AutoOr(fill_flag, ParseFixedFillThreshold));
   return choice;
 }
 
@@ -134,6 +159,8 @@ void SettleWarp(const WarpChoice& chosen, const v1::DecisionNetwork& network,
   warp->radius = WarpRadiusFor(chosen.radius, network);
   warp->colour_threshold =
       chosen.colour_threshold.value_or(LearnedColourThreshold(network));
+  warp->fill_threshold =
+      chosen.fill_threshold.value_or(LearnedFillThreshold(network));
 }
 
 std::vector<std::string> UnlearnedWarpSettings(
@@ -150,6 +177,12 @@ std::vector<std::string> UnlearnedWarpSettings(
     unlearned.push_back(
         absl::StrFormat("--warp_colour_threshold=%d (it learned %d)",
                         warp.colour_threshold, threshold));
+  }
+  if (const int fill = LearnedFillThreshold(network);
+      warp.fill_threshold != fill) {
+    unlearned.push_back(absl::StrFormat(
+        "--warp_fill_threshold=%s (it learned %s)",
+        FillThresholdText(warp.fill_threshold), FillThresholdText(fill)));
   }
   return unlearned;
 }

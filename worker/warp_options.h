@@ -1,13 +1,14 @@
 // The flow path's warp as the workers' and tessera-train-dn's flags give
-// it: --warp_radius and --warp_colour_threshold (common/guided_warp.h) and
-// --relocate_classes, the model's classes searched for again where the
-// flow lost them (common/thin_relocation.h). A decision network is trained
-// on the warp the workers will run: both programs read --relocate_classes
-// the same way, and the network records the radius and colour threshold it
-// learned, which a worker's --warp_radius=auto and
-// --warp_colour_threshold=auto take (SettleWarp).
+// it: --warp_radius, --warp_colour_threshold and --warp_fill_threshold
+// (common/guided_warp.h) and --relocate_classes, the model's classes
+// searched for again where the flow lost them (common/thin_relocation.h).
+// A decision network is trained on the warp the workers will run: both
+// programs read --relocate_classes the same way, and the network records
+// the radius, colour threshold and fill threshold it learned, which a
+// worker's flags take when they say auto (SettleWarp).
 //
-//   ASSIGN_OR_RETURN(WarpChoice choice, ParseWarpChoice("auto", "auto"));
+//   ASSIGN_OR_RETURN(WarpChoice choice,
+//                    ParseWarpChoice("auto", "auto", "auto"));
 //   ASSIGN_OR_RETURN(GuidedWarpOptions warp,
 //                    WarpOptionsFor(kDefaultWarpRadius, "none",
 //                                   "models/synth.card.json"));
@@ -77,24 +78,38 @@ absl::StatusOr<int> ParseFixedColourThreshold(absl::string_view flag);
 // a network from before that field, the only threshold there was then.
 int LearnedColourThreshold(const v1::DecisionNetwork& network);
 
-// What a worker's --warp_radius and --warp_colour_threshold chose; nullopt
-// where a flag said "auto": what its decision network learned.
+// tessera-train-dn's --warp_fill_threshold: 0..kMaxColourThreshold, or
+// "off" (kNoFill). INVALID_ARGUMENT naming the flag otherwise.
+absl::StatusOr<int> ParseFixedFillThreshold(absl::string_view flag);
+// A fill threshold as its flag writes it: the number, or "off".
+std::string FillThresholdText(int threshold);
+
+// The fill threshold `network`'s samples were warped with
+// (v1::DecisionNetwork::warp_fill_threshold); kNoFill for a network from
+// before that field, when warps were not filled.
+int LearnedFillThreshold(const v1::DecisionNetwork& network);
+
+// What a worker's --warp_radius, --warp_colour_threshold and
+// --warp_fill_threshold chose; nullopt where a flag said "auto": what its
+// decision network learned.
 struct WarpChoice {
   std::optional<SearchRadius> radius;
   std::optional<int> colour_threshold;
+  std::optional<int> fill_threshold;
 };
 
-// Both flags, each as tessera-train-dn's parser reads it or "auto".
+// The three flags, each as tessera-train-dn's parser reads it or "auto".
 absl::StatusOr<WarpChoice> ParseWarpChoice(absl::string_view radius_flag,
-                                           absl::string_view colour_flag);
+                                           absl::string_view colour_flag,
+                                           absl::string_view fill_flag);
 
-// Sets `warp`'s radius (WarpRadiusFor) and colour threshold: each as
-// `chosen` gives it, else as `network` learned.
+// Sets `warp`'s radius (WarpRadiusFor), colour threshold and fill
+// threshold: each as `chosen` gives it, else as `network` learned.
 void SettleWarp(const WarpChoice& chosen, const v1::DecisionNetwork& network,
                 GuidedWarpOptions* warp);
 
 // Each setting of `warp` that differs from what `network` learned, as its
-// flag with what it learned, such as "--warp_radius=7 (it learned 11x5)":
+// flag with what it learned, such as "--warp_radius=7 (it learned 7x3)":
 // the network's scores are not calibrated for them. A network that recorded
 // no radius is not asked about it.
 std::vector<std::string> UnlearnedWarpSettings(

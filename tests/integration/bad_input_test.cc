@@ -386,6 +386,13 @@ TEST(BadInputTest, BadFlagsAndModelsStopProcessesWithOneLine) {
       {{TESSERA_TRAIN_DN_BINARY, "--model=" + broken, "--train=synth:1",
         "--val=synth:2", "--warp_colour_threshold=766"},
        "--warp_colour_threshold=766: must be 0..765 (L1 over RGB)\n"},
+      {{TESSERA_WORKER_BINARY, "--model=" + broken,
+        "--warp_fill_threshold=half"},
+       "--warp_fill_threshold=half: must be 0..765 (L1 over RGB) or off, or "
+       "auto"},
+      {{TESSERA_TRAIN_DN_BINARY, "--model=" + broken, "--train=synth:1",
+        "--val=synth:2", "--warp_fill_threshold=766"},
+       "--warp_fill_threshold=766: must be 0..765 (L1 over RGB) or off\n"},
       {{TESSERA_WORKER_BINARY, "--max_batch=0"},
        "--max_batch must be within 1..256"},
       {{TESSERA_WORKER_BINARY, "--model=" + TempDir() + "/missing.pt"},

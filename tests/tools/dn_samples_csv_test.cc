@@ -34,6 +34,7 @@ DnSampleSets SomeSets() {
   sets.origin.window_margin = 16;
   sets.origin.warp_radius = 7;
   sets.origin.warp_colour_threshold = 12;
+  sets.origin.warp_fill_threshold = 30;
   sets.origin.collection = "clips synth:1, keys 0..12";
   sets.origin.command = "tessera-train-dn --model=models/synth.pt";
   // Values that six significant digits would round.
@@ -79,6 +80,7 @@ TEST(DnSamplesCsvTest, SamplesAndTheirOriginReadBackExactly) {
   EXPECT_EQ(read->origin.window_margin, 16);
   EXPECT_EQ(read->origin.warp_radius, SearchRadius(7));
   EXPECT_EQ(read->origin.warp_colour_threshold, 12);
+  EXPECT_EQ(read->origin.warp_fill_threshold, 30);
   EXPECT_EQ(read->origin.collection, "clips synth:1, keys 0..12");
   EXPECT_EQ(read->origin.command, "tessera-train-dn --model=models/synth.pt");
   std::filesystem::remove(path);
@@ -111,11 +113,11 @@ absl::Status ReadWithRow(const std::string& row) {
 }
 
 TEST(DnSamplesCsvTest, BadRowsAreNamedByLine) {
-  // Eight origin lines, the header, three samples: the new row is line 13.
+  // Nine origin lines, the header, three samples: the new row is line 14.
   const absl::Status agreement =
       ReadWithRow("val,2,101,1,2,3,4,5,6,7,8,9,10,11,12,13");
   EXPECT_EQ(agreement.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(agreement.message(), HasSubstr(":13: the gap or the agreement"));
+  EXPECT_THAT(agreement.message(), HasSubstr(":14: the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,-1,50,1,2,3,4,5,6,7,8,9,10,11,12,13").message(),
               HasSubstr("the gap or the agreement"));
   EXPECT_THAT(ReadWithRow("val,2,50,1,2,nan,4,5,6,7,8,9,10,11,12,13").message(),
@@ -269,6 +271,47 @@ TEST(DnSamplesCsvTest, TheColourThresholdLineIsOptionalButMustBeInRange) {
   std::ofstream(path, std::ios::trunc) << "# warp_colour_threshold:\n" << text;
   EXPECT_EQ(ReadDnSamplesCsv(path).status().code(),
             absl::StatusCode::kInvalidArgument);
+  std::filesystem::remove(path);
+}
+
+// Files written before warps were filled have no "# warp_fill_threshold"
+// line: their warps filled nothing.
+TEST(DnSamplesCsvTest, TheFillThresholdLineIsOptionalButMustBeInRangeOrOff) {
+  const std::string path = WriteTempFile("fill-", "", ".csv");
+  const std::string text = SomeSetsWithout("# warp_fill_threshold: 30", path);
+  std::ofstream(path, std::ios::trunc) << text;
+  absl::StatusOr<DnSampleSets> old = ReadDnSamplesCsv(path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->origin.warp_fill_threshold, kNoFill);
+
+  for (const auto& [line, threshold] : std::vector<std::pair<std::string, int>>{
+           {"0", 0}, {"765", kNoFill}, {"off", kNoFill}, {"OFF", kNoFill}}) {
+    std::ofstream(path, std::ios::trunc)
+        << "# warp_fill_threshold: " << line << "\n"
+        << text;
+    absl::StatusOr<DnSampleSets> read = ReadDnSamplesCsv(path);
+    ASSERT_TRUE(read.ok()) << line << ": " << read.status();
+    EXPECT_EQ(read->origin.warp_fill_threshold, threshold) << line;
+  }
+  // Written back, no fill reads "off".
+  DnSampleSets unfilled = SomeSets();
+  unfilled.origin.warp_fill_threshold = kNoFill;
+  ASSERT_TRUE(WriteDnSamplesCsv(path, unfilled).ok());
+  std::ifstream written(path);
+  const std::string all((std::istreambuf_iterator<char>(written)),
+                        std::istreambuf_iterator<char>());
+  EXPECT_THAT(all, HasSubstr("# warp_fill_threshold: off\n"));
+  for (const char* bad : {"-1", "766", "of", "none", "+22", ""}) {
+    std::ofstream(path, std::ios::trunc)
+        << "# warp_fill_threshold: " << bad << "\n"
+        << text;
+    const absl::Status refused = ReadDnSamplesCsv(path).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.message(),
+                HasSubstr(absl::StrCat("\"# warp_fill_threshold: ", bad,
+                                       "\": expected a threshold 0..765 or "
+                                       "off")));
+  }
   std::filesystem::remove(path);
 }
 

@@ -153,32 +153,51 @@ TEST(WarpRadiusForTest, ARadiusAcrossIsRecordedOnlyWhereItDiffers) {
 }
 
 TEST(ParseWarpChoiceTest, EachFlagIsAutoOrAValue) {
-  absl::StatusOr<WarpChoice> automatic = ParseWarpChoice("auto", " AUTO ");
+  absl::StatusOr<WarpChoice> automatic =
+      ParseWarpChoice("auto", " AUTO ", "Auto");
   ASSERT_TRUE(automatic.ok()) << automatic.status();
   EXPECT_EQ(automatic->radius, std::nullopt);
   EXPECT_EQ(automatic->colour_threshold, std::nullopt);
-  absl::StatusOr<WarpChoice> fixed = ParseWarpChoice("11x5", "12");
+  EXPECT_EQ(automatic->fill_threshold, std::nullopt);
+  absl::StatusOr<WarpChoice> fixed = ParseWarpChoice("11x5", "12", "30");
   ASSERT_TRUE(fixed.ok()) << fixed.status();
   EXPECT_EQ(fixed->radius, SearchRadius(11, 5));
   EXPECT_EQ(fixed->colour_threshold, 12);
+  EXPECT_EQ(fixed->fill_threshold, 30);
   for (const char* edge : {"0", "765"}) {
-    absl::StatusOr<WarpChoice> choice = ParseWarpChoice("auto", edge);
+    absl::StatusOr<WarpChoice> choice = ParseWarpChoice("auto", edge, edge);
     ASSERT_TRUE(choice.ok()) << edge << ": " << choice.status();
     EXPECT_EQ(absl::StrCat(*choice->colour_threshold), edge);
+    EXPECT_EQ(absl::StrCat(*choice->fill_threshold), edge);
   }
+  for (const char* off : {"off", " OFF "}) {
+    absl::StatusOr<WarpChoice> choice = ParseWarpChoice("auto", "auto", off);
+    ASSERT_TRUE(choice.ok()) << off << ": " << choice.status();
+    EXPECT_EQ(choice->fill_threshold, kNoFill);
+  }
+  EXPECT_EQ(FillThresholdText(kNoFill), "off");
+  EXPECT_EQ(FillThresholdText(22), "22");
 }
 
 TEST(ParseWarpChoiceTest, AnythingElseIsRefusedNamingTheFlag) {
   for (const char* bad :
        {"-1", "766", "loose", "", "12x3", "auto12", "+12", "-0", "1 2"}) {
-    const absl::Status refused = ParseWarpChoice("auto", bad).status();
+    const absl::Status refused = ParseWarpChoice("auto", bad, "auto").status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(refused.message(),
                 HasSubstr(absl::StrCat("--warp_colour_threshold=", bad,
                                        ": must be 0..765 (L1 over RGB), or "
                                        "auto")));
   }
-  const absl::Status radius = ParseWarpChoice("seven", "12").status();
+  for (const char* bad : {"-1", "766", "of", "", "+22", "none", "22 px"}) {
+    const absl::Status refused = ParseWarpChoice("auto", "auto", bad).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.message(),
+                HasSubstr(absl::StrCat("--warp_fill_threshold=", bad,
+                                       ": must be 0..765 (L1 over RGB) or "
+                                       "off, or auto")));
+  }
+  const absl::Status radius = ParseWarpChoice("seven", "12", "22").status();
   EXPECT_EQ(radius.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(radius.message(),
               HasSubstr("--warp_radius=seven: must be 0..16"));
@@ -188,48 +207,83 @@ TEST(ParseWarpChoiceTest, AnythingElseIsRefusedNamingTheFlag) {
   EXPECT_THAT(fixed.message(),
               HasSubstr("--warp_colour_threshold=auto: must be 0..765"));
   EXPECT_THAT(fixed.message(), Not(HasSubstr("or auto")));
+  const absl::Status fill = ParseFixedFillThreshold("auto").status();
+  EXPECT_EQ(fill.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(fill.message(), Not(HasSubstr("or auto")));
 }
 
 TEST(SettleWarpTest, EachSettingIsTheFlagsThenTheNetworksThenTheDefault) {
   v1::DecisionNetwork learned;
   RecordWarpRadius({11, 5}, &learned);
   learned.set_warp_colour_threshold(12);
+  learned.set_warp_fill_threshold(40);
   GuidedWarpOptions warp;
   SettleWarp({}, learned, &warp);
   EXPECT_EQ(warp.radius, SearchRadius(11, 5));
   EXPECT_EQ(warp.colour_threshold, 12);
+  EXPECT_EQ(warp.fill_threshold, 40);
   EXPECT_THAT(UnlearnedWarpSettings(warp, learned), IsEmpty());
 
-  SettleWarp({.radius = 7, .colour_threshold = 30}, learned, &warp);
+  SettleWarp({.radius = 7, .colour_threshold = 30, .fill_threshold = kNoFill},
+             learned, &warp);
   EXPECT_EQ(warp.radius, SearchRadius(7));
   EXPECT_EQ(warp.colour_threshold, 30);
+  EXPECT_EQ(warp.fill_threshold, kNoFill);
   EXPECT_THAT(UnlearnedWarpSettings(warp, learned),
               ElementsAre("--warp_radius=7 (it learned 11x5)",
-                          "--warp_colour_threshold=30 (it learned 12)"));
+                          "--warp_colour_threshold=30 (it learned 12)",
+                          "--warp_fill_threshold=off (it learned 40)"));
 
-  // A network from before either was recorded: the defaults, and the
-  // threshold, always 20 then, is still checked.
+  // A network from before any was recorded: the defaults, no fill, and the
+  // thresholds, always 20 and no fill then, are still checked.
   const v1::DecisionNetwork old;
   SettleWarp({}, old, &warp);
   EXPECT_EQ(warp.radius, SearchRadius(kDefaultWarpRadius));
   EXPECT_EQ(warp.colour_threshold, kDefaultColourThreshold);
+  EXPECT_EQ(warp.fill_threshold, kNoFill);
   warp.radius = 9;
   warp.colour_threshold = 12;
+  warp.fill_threshold = 22;
   EXPECT_THAT(UnlearnedWarpSettings(warp, old),
-              ElementsAre("--warp_colour_threshold=12 (it learned 20)"));
+              ElementsAre("--warp_colour_threshold=12 (it learned 20)",
+                          "--warp_fill_threshold=22 (it learned off)"));
 }
 
-// models/README.md and BENCHMARKS.md say why: camvid's records none (20).
-TEST(SettleWarpTest, TheShippedNetworksSayWhichColourThresholdTheyLearned) {
-  const std::vector<std::pair<std::string, int>> shipped = {
-      {"/synth.dn.json", 16}, {"/camvid.dn.json", kDefaultColourThreshold}};
-  for (const auto& [dn, threshold] : shipped) {
+// models/README.md and BENCHMARKS.md say why: camvid's records neither
+// (20, no fill).
+TEST(SettleWarpTest, TheShippedNetworksSayWhichThresholdsTheyLearned) {
+  struct Learned {
+    std::string dn;
+    int colour_threshold;
+    int fill_threshold;
+  };
+  const std::vector<Learned> shipped = {
+      {"/synth.dn.json", 16, 22},
+      {"/camvid.dn.json", kDefaultColourThreshold, kNoFill}};
+  for (const Learned& learned : shipped) {
     absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
-        LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + dn);
+        LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + learned.dn);
     ASSERT_TRUE(network.ok()) << network.status();
     GuidedWarpOptions warp;
     SettleWarp({}, (*network)->spec(), &warp);
-    EXPECT_EQ(warp.colour_threshold, threshold) << dn;
+    EXPECT_EQ(warp.colour_threshold, learned.colour_threshold) << learned.dn;
+    EXPECT_EQ(warp.fill_threshold, learned.fill_threshold) << learned.dn;
+  }
+}
+
+TEST(SettleWarpTest, ANetworkWithAFillThresholdOutOfRangeIsRefused) {
+  absl::StatusOr<std::unique_ptr<DecisionNetwork>> shipped =
+      LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + "/synth.dn.json");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  v1::DecisionNetwork spec = (*shipped)->spec();
+  for (const int threshold : {-1, kMaxColourThreshold + 1}) {
+    spec.set_warp_fill_threshold(threshold);
+    const absl::Status refused = MakeDecisionNetwork(spec).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(refused.message(),
+                HasSubstr(absl::StrCat("its warp_fill_threshold is ", threshold,
+                                       "; it must be 0..765 (765 or absent: "
+                                       "no fill)")));
   }
 }
 
@@ -252,7 +306,7 @@ TEST(SettleWarpTest, ANetworkWithAColourThresholdOutOfRangeIsRefused) {
 // models/README.md and BENCHMARKS.md give these radii and why.
 TEST(WarpRadiusForTest, TheShippedNetworksSayWhichRadiusTheyLearned) {
   const std::vector<std::pair<std::string, SearchRadius>> shipped = {
-      {"/synth.dn.json", SearchRadius(11, 5)}, {"/camvid.dn.json", 3}};
+      {"/synth.dn.json", SearchRadius(7, 3)}, {"/camvid.dn.json", 3}};
   for (const auto& [dn, radius] : shipped) {
     absl::StatusOr<std::unique_ptr<DecisionNetwork>> network =
         LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) + dn);
