@@ -101,6 +101,7 @@ std::vector<FlowField> PairFlows() {
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
   options.radius = worker::kDefaultWarpRadius;
+  options.fill_threshold = kNoFill;  // nor fill
   if (relocate) options.relocation.labels = {tools::synth::kPole};
   return options;
 }
@@ -167,6 +168,32 @@ BENCHMARK(BM_GuidedWarpRadius)
     ->Args({11, 7})
     ->Args({15, 5})
     ->Unit(benchmark::kMillisecond);
+
+// The warp the shipped network learned, without (0) and with (1) the fill
+// of what its colour search leaves mismatched (common/mismatch_fill.h):
+// what the fill costs. A network that fills nothing times the fill at its
+// default threshold.
+void BM_GuidedWarpFill(benchmark::State& state) {
+  absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> network =
+      worker::LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) +
+                                  "/synth.dn.json");
+  if (!network.ok()) {
+    state.SkipWithError(std::string(network.status().message()).c_str());
+    return;
+  }
+  GuidedWarpOptions options = WorkerWarp(false);
+  worker::SettleWarp({}, (*network)->spec(), &options);
+  if (state.range(0) == 0) {
+    options.fill_threshold = kNoFill;
+  } else if (options.fill_threshold == kNoFill) {
+    options.fill_threshold = kDefaultFillThreshold;
+  }
+  state.SetLabel(absl::StrFormat("radius %s, colour threshold %d",
+                                 SearchRadiusText(options.radius),
+                                 options.colour_threshold));
+  TimeGuidedWarp(state, options.ForFrames(1));
+}
+BENCHMARK(BM_GuidedWarpFill)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Flow, features, the network's score and the warp, as a worker that warps
 // the region runs them: on the whole region (0), or (1) on the window the
