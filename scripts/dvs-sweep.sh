@@ -22,6 +22,9 @@
 # TESSERA_SWEEP_STREAM_ARGS add flags to the master, the workers and the
 # client (e.g. --max_key_age=N, --dn=FILE, --skip_frames=N).
 #
+# TESSERA_SWEEP_KEEP_LABELS=1 (generated clips) keeps each run's label PNGs
+# in $out/<run>/labels, for bench/dvs_loss_study.py.
+#
 # Without ground truth (a real video), the segmentation-only run of each
 # worker count is the reference: accuracy is then pixel agreement with it.
 set -euo pipefail
@@ -113,9 +116,14 @@ start_cluster() {  # $1: worker count
 run() {  # $1: name, rest: tessera-stream flags
   local name=$1
   shift
+  local keep=()
+  if [[ "${TESSERA_SWEEP_KEEP_LABELS:-0}" == 1 && -n "$gt" ]]; then
+    rm -rf "${out:?}/$name"
+    keep=(--output="$out/$name")
+  fi
   "${pin_rest[@]}" "$bin/client/tessera-stream" --master="127.0.0.1:$port" --source="$source" \
     --max_frames="$frames" --progress=false --overlay=none \
-    --summary_json="$out/$name.json" "${extra_stream_args[@]}" "$@" \
+    --summary_json="$out/$name.json" "${keep[@]}" "${extra_stream_args[@]}" "$@" \
     >"$out/$name.log" 2>&1
 }
 
