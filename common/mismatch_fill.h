@@ -9,12 +9,12 @@
 // a pole stood before the flow lost it. No key pixel nearby has the current
 // colour there, so the colour search cannot help; the current frame's own
 // neighbours can: the uncovered road lies next to road of the same grey.
-// Distrusted pixels are filled in two raster passes (down and right, then
-// up and left), each from the most alike of the four neighbours the pass
-// has already settled, so a filled area grows in from wherever its colour
-// continues. On generated clips this took 0.07-0.28 mIoU points off the
-// loss of warping at the default threshold, most of it cars' trails
-// (BENCHMARKS.md, issue 4).
+// Distrusted pixels are filled in two passes over them in raster order
+// (down and right, then up and left), each from the most alike of the four
+// neighbours the pass has already settled, so a filled area grows in from
+// wherever its colour continues. On generated clips this took 0.06-0.28
+// mIoU points off the loss of warping at the default threshold, much of
+// it cars' trails (BENCHMARKS.md, "Filling what the key hid").
 //
 //   DistrustedPixels distrusted(size);
 //   ...distrusted.Mark(x, y) where the warped colour is off...
@@ -34,12 +34,13 @@ namespace tessera {
 // the current pixel's by more than this (L1 over RGB) after the colour
 // search (GuidedWarpOptions::fill_threshold). A little above the synth
 // network's search threshold of 16, so that pixels the search settled are
-// left alone: of 16, 22 and 30, 22 took the most off the loss of seed 605
-// (BENCHMARKS.md).
+// left alone: of 16, 22, 30, 60 and 100, 22 took the most off the loss of
+// seed 605 (BENCHMARKS.md).
 inline constexpr int kDefaultFillThreshold = 22;
 // A neighbour lends its label when its colour is within this of the
-// pixel's (L1 over RGB): within one surface's noise, never across an edge
-// of the generated clips' objects.
+// pixel's (L1 over RGB): about the noise of one surface in the generated
+// clips. Not tuned further: on seed 605 at a fill threshold of 30, 12 kept
+// 0.04 mIoU points less and 40 0.04 more.
 inline constexpr int kDefaultFillSimilarity = 24;
 
 // Which pixels of an image are distrusted, and a list of them in the order
