@@ -7,7 +7,7 @@ the generator's labels, a segmentation-only run and a DVS run, both
 written by tessera-stream --output (dvs-sweep.sh keeps them with
 TESSERA_SWEEP_KEEP_LABELS=1). Prints:
   1. per class, IoU of each run against the labels and the class's share
-     of the mIoU loss (IoU points lost / classes);
+     of the mIoU loss (IoU points lost / classes present);
   2. the loss on frames t with t % 4 == 0, 1, 2, 3: with keys at most 3
      frames old and every region segmented at frame 0, the key's age;
   3. per block of an 8x6 grid over the frame, how many more pixels the DVS
@@ -42,8 +42,11 @@ def confusion(truth, predicted):
 
 
 def iou(matrix):
-    hits = np.diag(matrix)
-    return hits / np.maximum(matrix.sum(0) + matrix.sum(1) - hits, 1)
+    """Per class; NaN for a class in neither labels nor prediction, which
+    the mean leaves out, as tessera-stream's mIoU does."""
+    hits = np.diag(matrix).astype(float)
+    union = matrix.sum(0) + matrix.sum(1) - hits
+    return np.where(union > 0, hits / np.maximum(union, 1), np.nan)
 
 
 def main():
@@ -94,18 +97,19 @@ def main():
 
     off_iou, dvs_iou = iou(off_all), iou(dvs_all)
     share = off_all.sum(1) / off_all.sum()
+    present = np.count_nonzero(~np.isnan(off_iou))
     print("mIoU: segmentation %.2f, DVS %.2f, loss %.2f points" % (
-        100 * off_iou.mean(), 100 * dvs_iou.mean(),
-        100 * (off_iou.mean() - dvs_iou.mean())))
+        100 * np.nanmean(off_iou), 100 * np.nanmean(dvs_iou),
+        100 * (np.nanmean(off_iou) - np.nanmean(dvs_iou))))
     print("class  segmentation  DVS  loss (points)  pixels %")
     for k in range(CLASSES):
         print("%5d  %12.1f  %4.1f  %13.2f  %8.2f" % (
             k, 100 * off_iou[k], 100 * dvs_iou[k],
-            100 * (off_iou[k] - dvs_iou[k]) / CLASSES, 100 * share[k]))
+            100 * (off_iou[k] - dvs_iou[k]) / present, 100 * share[k]))
     for p in range(4):
         a, b = by_phase[p]
         print("frames t %% 4 == %d: loss %.2f points" % (
-            p, 100 * (iou(a).mean() - iou(b).mean())))
+            p, 100 * (np.nanmean(iou(a)) - np.nanmean(iou(b)))))
     np.set_printoptions(linewidth=200, suppress=True)
     print("pixels DVS got wrong beyond segmentation, thousands, all classes:")
     print((worse[:, :, CLASSES] / 1000).round(1))

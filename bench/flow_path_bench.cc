@@ -101,7 +101,6 @@ std::vector<FlowField> PairFlows() {
 GuidedWarpOptions WorkerWarp(bool relocate) {
   GuidedWarpOptions options;
   options.radius = worker::kDefaultWarpRadius;
-  options.fill_threshold = kNoFill;  // nor fill
   if (relocate) options.relocation.labels = {tools::synth::kPole};
   return options;
 }
@@ -188,9 +187,10 @@ void BM_GuidedWarpFill(benchmark::State& state) {
   } else if (options.fill_threshold == kNoFill) {
     options.fill_threshold = kDefaultFillThreshold;
   }
-  state.SetLabel(absl::StrFormat("radius %s, colour threshold %d",
-                                 SearchRadiusText(options.radius),
-                                 options.colour_threshold));
+  state.SetLabel(absl::StrFormat(
+      "radius %s, colour threshold %d, fill threshold %s",
+      SearchRadiusText(options.radius), options.colour_threshold,
+      worker::FillThresholdText(options.fill_threshold)));
   TimeGuidedWarp(state, options.ForFrames(1));
 }
 BENCHMARK(BM_GuidedWarpFill)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

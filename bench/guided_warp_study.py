@@ -5,8 +5,9 @@ For frames t of a generated clip and key ages 1, 2 and 4: segments the key
 frame with the model, computes DIS ultrafast flow from frame t to the key
 (as the worker does), warps the key's labels to frame t by the nearest
 pixel (the plain warp) and by the guided warp of common/guided_warp.h
-(radius 3, colour threshold 20, step cost 4), and scores both and the
-segmentation of frame t itself against the generator's labels.
+without the fill (radius 3, colour threshold 20, step cost 4), and scores
+both and the segmentation of frame t itself against the generator's
+labels.
 
   build/tools/tessera-synth --out=/tmp/clip --frames=60 --width=480 \\
     --height=360 --seed=600 --scene_cut_every=60

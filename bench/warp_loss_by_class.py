@@ -3,8 +3,8 @@
 
 On frames 12..58 (every other one) of a generated clip: segments every
 frame with the model, warps the key's labels (key ages 1, 2, 4, 8) to
-frame t with the guided warp of common/guided_warp.h along DIS flow from t
-to the key, as the worker does, and scores against the generator's labels:
+frame t with the guided warp of common/guided_warp.h (without the fill)
+along DIS flow from t to the key, as the worker does, and scores against the generator's labels:
   1. per class, segmentation of frame t against the guided warp, and the
      warp of the key's *true* labels (what the flow alone loses);
   2. mIoU per key age for DIS presets and finer settings, with the flow's

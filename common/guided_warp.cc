@@ -1,7 +1,6 @@
 #include "common/guided_warp.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <vector>
@@ -63,10 +62,6 @@ absl::Status CheckInputs(const Image& key_image, const Image& key_labels,
         kMaxColourThreshold));
   }
   return absl::OkStatus();
-}
-
-int ColourDistance(const uint8_t* a, const uint8_t* b) {
-  return std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) + std::abs(a[2] - b[2]);
 }
 
 }  // namespace

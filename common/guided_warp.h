@@ -59,11 +59,15 @@ struct GuidedWarpOptions {
   // Pixels whose colour differs from their warped source's by more than
   // this after the search are relabelled from the current frame
   // (common/mismatch_fill.h); 0..kMaxColourThreshold, where the maximum
-  // (kNoFill) relabels none. Workers fill as their decision network
-  // learned (worker::SettleWarp), as with the radius. Each filled pixel's
-  // neighbour is within `fill_similarity`.
-  int fill_threshold = kDefaultFillThreshold;
+  // (kNoFill, the default: what networks that record none learned)
+  // relabels none. Workers fill as their decision network learned
+  // (worker::SettleWarp), as with the radius; tessera-train-dn fills at
+  // kDefaultFillThreshold unless told otherwise. Each filled pixel's
+  // neighbour is within `fill_similarity`, which networks do not record:
+  // changing it would leave theirs uncalibrated.
+  int fill_threshold = kNoFill;
   int fill_similarity = kDefaultFillSimilarity;  // 0..kMaxColourThreshold
+  // Relocation runs after the fill and may redraw pixels the fill settled.
   RelocationOptions relocation;  // no classes: nothing relocated
 
   // These options for a warp from a frame `frames` frames before the

@@ -4,9 +4,9 @@
 //
 // The warp searches for every pixel near a label edge whose warped colour
 // is off: about half its time went into trying the candidates one by one
-// (49 at radius 3, 121 at 5, 253 at 11x5, a radius the synth network once
-// learned). This
-// tries eight candidates of a row at once with the GCC and Clang vector
+// (49 at radius 3, 121 at 5, 105 at the 7x3 the synth network learned, 253
+// at 11x5). This tries eight candidates of a row at once with the GCC and
+// Clang vector
 // extensions, which compile to SSE2 on x86-64 and to NEON on ARM (the
 // workers' CPUs) without intrinsics, and finds exactly what the one-by-one
 // scan found (tests/common/guided_warp_test.cc compares the warp with such a

@@ -1,13 +1,7 @@
 #include "common/mismatch_fill.h"
 
-#include <cstdlib>
-
 namespace tessera {
 namespace {
-
-int ColourDistance(const uint8_t* a, const uint8_t* b) {
-  return std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) + std::abs(a[2] - b[2]);
-}
 
 // Fills one distrusted pixel from the most alike of its neighbours at
 // `offsets` that are settled, if one is within `similarity`.

@@ -13,7 +13,7 @@
 // (down and right, then up and left), each from the most alike of the four
 // neighbours the pass has already settled, so a filled area grows in from
 // wherever its colour continues. On generated clips this took 0.06-0.28
-// mIoU points off the loss of warping at the default threshold, much of
+// mIoU points off the loss of warping at decision threshold 90, much of
 // it cars' trails (BENCHMARKS.md, "Filling what the key hid").
 //
 //   DistrustedPixels distrusted(size);
@@ -30,17 +30,24 @@
 
 namespace tessera {
 
-// A warped pixel is distrusted, and filled, when its colour differs from
-// the current pixel's by more than this (L1 over RGB) after the colour
-// search (GuidedWarpOptions::fill_threshold). A little above the synth
-// network's search threshold of 16, so that pixels the search settled are
-// left alone: of 16, 22, 30, 60 and 100, 22 took the most off the loss of
-// seed 605 (BENCHMARKS.md).
+// L1 distance of two RGB colours, 0..765.
+inline int ColourDistance(const uint8_t* a, const uint8_t* b) {
+  const auto diff = [](int x, int y) { return x > y ? x - y : y - x; };
+  return diff(a[0], b[0]) + diff(a[1], b[1]) + diff(a[2], b[2]);
+}
+
+// tessera-train-dn's fill threshold by default: a warped pixel is
+// distrusted, and filled, when its colour differs from the current pixel's
+// by more than this (L1 over RGB) after the colour search
+// (GuidedWarpOptions::fill_threshold). A little above the synth network's
+// search threshold of 16, so that pixels the search settled are left
+// alone: of 16, 22, 30, 60 and 100, 22 took the most off the loss of seed
+// 605 (BENCHMARKS.md).
 inline constexpr int kDefaultFillThreshold = 22;
 // A neighbour lends its label when its colour is within this of the
 // pixel's (L1 over RGB): about the noise of one surface in the generated
 // clips. Not tuned further: on seed 605 at a fill threshold of 30, 12 kept
-// 0.04 mIoU points less and 40 0.04 more.
+// 0.04 mIoU points less and 40 0.04 more; 40 was not tried at 22.
 inline constexpr int kDefaultFillSimilarity = 24;
 
 // Which pixels of an image are distrusted, and a list of them in the order

@@ -23,7 +23,8 @@
 # client (e.g. --max_key_age=N, --dn=FILE, --skip_frames=N).
 #
 # TESSERA_SWEEP_KEEP_LABELS=1 (generated clips) keeps each run's label PNGs
-# in $out/<run>/labels, for bench/dvs_loss_study.py.
+# in $out/<run>/labels, for bench/dvs_loss_study.py. Writing them costs the
+# client time: compare fps only between runs that both kept or both did not.
 #
 # Without ground truth (a real video), the segmentation-only run of each
 # worker count is the reference: accuracy is then pixel agreement with it.

@@ -148,11 +148,10 @@ absl::StatusOr<DnSampleSets> ReadDnSamplesCsv(const std::string& path) {
   // No line: files from before the fill, whose warps filled nothing.
   if (const auto entry = origin.find("warp_fill_threshold");
       entry != origin.end()) {
-    const std::optional<int> threshold =
-        absl::EqualsIgnoreCase(entry->second, "off")
-            ? std::optional<int>(kNoFill)
-            : ParseUnsigned(entry->second);
-    if (!threshold.has_value() || !ColourThresholdInRange(*threshold)) {
+    // Read as the flag is (whose message names the flag, not the line).
+    const absl::StatusOr<int> threshold =
+        worker::ParseFixedFillThreshold(entry->second);
+    if (!threshold.ok()) {
       return bad(absl::StrFormat(
           "\"# warp_fill_threshold: %s\": expected a threshold 0..%d or off",
           entry->second, kMaxColourThreshold));

@@ -4,8 +4,7 @@
 // (segmentation_model, flow, warps, window, warp_radius,
 // warp_colour_threshold, warp_fill_threshold, collection, command), so that
 // a network fitted to the file can say what it was trained for. Columns:
-// set (train | val), gap,
-// agreement, then the features in the worker's order
+// set (train | val), gap, agreement, then the features in the worker's order
 // (worker/decision_features.h), under a header naming them.
 //
 //   RETURN_IF_ERROR(WriteDnSamplesCsv("samples.csv", sets));

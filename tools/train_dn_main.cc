@@ -67,11 +67,11 @@ ABSL_FLAG(std::string, warp_colour_threshold,
           "--samples_from it must match the file's");
 ABSL_FLAG(std::string, warp_fill_threshold,
           absl::StrCat(tessera::kDefaultFillThreshold),
-          "then a pixel whose colour still differs from its match by more "
-          "than this, L1 over RGB, takes the label of a like-coloured "
-          "neighbour in the current frame: 0..765 or off; the network "
-          "records it and workers follow it, and with --samples_from it "
-          "must match the file's");
+          "after the colour search, a pixel whose colour still differs from "
+          "its match by more than this, L1 over RGB, takes the label of a "
+          "like-coloured neighbour in the current frame: 0..765 or off; "
+          "the network records it and workers follow it, and with "
+          "--samples_from it must match the file's");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the workers' --relocate_classes: classes whose objects the warp "
@@ -376,7 +376,7 @@ int Run(const std::string& command_line) {
     worker::RecordWarpRadius(*samples.origin.warp_radius, &fit->spec);
   }
   fit->spec.set_warp_colour_threshold(samples.origin.warp_colour_threshold);
-  fit->spec.set_warp_fill_threshold(samples.origin.warp_fill_threshold);
+  worker::RecordFillThreshold(samples.origin.warp_fill_threshold, &fit->spec);
   // Both steps, when the samples were collected by an earlier run.
   fit->spec.set_training(samples_from.empty()
                              ? command_line

@@ -22,10 +22,10 @@
 namespace tessera::worker {
 
 // `warp` holds the worker's other warp settings (--relocate_classes); its
-// radius and colour threshold are settled here (SettleWarp). `carried`:
-// --carry_warps, "auto" already settled by the network. `model_name`: the
-// segmentation model the worker serves. `flow`, `network` and `pacer` (may
-// be null) must outlive the path.
+// radius, colour threshold and fill threshold are settled here
+// (SettleWarp). `carried`: --carry_warps, "auto" already settled by the
+// network. `model_name`: the segmentation model the worker serves. `flow`,
+// `network` and `pacer` (may be null) must outlive the path.
 std::unique_ptr<FlowPath> MakeWorkerFlowPath(
     OpticalFlow& flow, const DecisionNetwork& network, DevicePacer* pacer,
     GuidedWarpOptions warp, const WarpChoice& choice, bool carried,

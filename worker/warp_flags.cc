@@ -15,10 +15,11 @@ ABSL_FLAG(std::string, warp_colour_threshold, "auto",
           "over RGB, 0..765 | auto (the threshold the decision network was "
           "trained with; 20 for a network that does not say)");
 ABSL_FLAG(std::string, warp_fill_threshold, "auto",
-          "then a pixel whose colour still differs from its match by more "
-          "than this, L1 over RGB, takes the label of a like-coloured "
-          "neighbour in the current frame: 0..765 | off | auto (as the "
-          "decision network was trained; off for a network that does not say)");
+          "after the colour search, a pixel whose colour still differs from "
+          "its match by more than this, L1 over RGB, takes the label of a "
+          "like-coloured neighbour in the current frame: 0..765 | off | "
+          "auto (as the decision network was trained; off for a network "
+          "that does not say)");
 ABSL_FLAG(std::string, relocate_classes,
           tessera::worker::kDefaultRelocateClasses,
           "the flow path's warp then searches the key's objects of these "

@@ -142,6 +142,14 @@ int LearnedFillThreshold(const v1::DecisionNetwork& network) {
                                            : kNoFill;
 }
 
+void RecordFillThreshold(int threshold, v1::DecisionNetwork* network) {
+  if (threshold >= kNoFill) {
+    network->clear_warp_fill_threshold();
+  } else {
+    network->set_warp_fill_threshold(threshold);
+  }
+}
+
 absl::StatusOr<WarpChoice> ParseWarpChoice(absl::string_view radius_flag,
                                            absl::string_view colour_flag,
                                            absl::string_view fill_flag) {

@@ -86,8 +86,11 @@ std::string FillThresholdText(int threshold);
 
 // The fill threshold `network`'s samples were warped with
 // (v1::DecisionNetwork::warp_fill_threshold); kNoFill for a network from
-// before that field, when warps were not filled.
+// before that field, when warps were not filled. RecordFillThreshold
+// writes it, leaving the field out for kNoFill, so that workers built
+// before the field still load a network that fills nothing.
 int LearnedFillThreshold(const v1::DecisionNetwork& network);
+void RecordFillThreshold(int threshold, v1::DecisionNetwork* network);
 
 // What a worker's --warp_radius, --warp_colour_threshold and
 // --warp_fill_threshold chose; nullopt where a flag said "auto": what its

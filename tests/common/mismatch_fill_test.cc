@@ -78,27 +78,32 @@ TEST(MismatchFillTest, NoAlikeNeighbourKeepsTheWarpedLabel) {
                        no_confidence);
   EXPECT_EQ(*h.labels.at(3, 3), 9);
   EXPECT_TRUE(distrusted.Has(3, 3));
-  EXPECT_TRUE(no_confidence.empty());
   // A similarity that reaches 3 x 60 lets the neighbours in.
   FillDistrustedPixels(h.image, 180, distrusted, h.labels, no_confidence);
   EXPECT_EQ(*h.labels.at(3, 3), 1);
 }
 
 TEST(MismatchFillTest, TheMostAlikeNeighbourWins) {
-  // A pixel of grey 150 on the edge between the halves, with a left
-  // neighbour of 140 (label 1) and a right one of 200 (label 2) at a
-  // similarity of 100: 140 is closer.
+  // A pixel of grey 150 on the edge between the halves. Of its neighbours
+  // the first pass looks at, the one to its left (140, label 1) comes
+  // first and the one above it (148, label 5) is closer; at a similarity
+  // of 200 all four are within reach.
   Halves h = SplitAt(8);
-  uint8_t* rgb = h.image.at(8, 4);
-  rgb[0] = rgb[1] = rgb[2] = 150;
-  uint8_t* left = h.image.at(7, 4);
-  left[0] = left[1] = left[2] = 140;
+  auto paint = [&](int x, int y, uint8_t grey) {
+    uint8_t* rgb = h.image.at(x, y);
+    rgb[0] = rgb[1] = rgb[2] = grey;
+  };
+  paint(8, 4, 150);
+  paint(7, 4, 140);
+  paint(8, 3, 148);
+  *h.labels.at(8, 3) = 5;
+  *h.confidence.at(8, 3) = 55;
   *h.labels.at(8, 4) = 9;
   DistrustedPixels distrusted({16, 8});
   distrusted.Mark(8, 4);
-  FillDistrustedPixels(h.image, 100, distrusted, h.labels, h.confidence);
-  EXPECT_EQ(*h.labels.at(8, 4), 1);
-  EXPECT_EQ(*h.confidence.at(8, 4), 10);
+  FillDistrustedPixels(h.image, 200, distrusted, h.labels, h.confidence);
+  EXPECT_EQ(*h.labels.at(8, 4), 5);
+  EXPECT_EQ(*h.confidence.at(8, 4), 55);
 }
 
 }  // namespace
