@@ -168,20 +168,29 @@ BENCHMARK(BM_GuidedWarpRadius)
     ->Args({15, 5})
     ->Unit(benchmark::kMillisecond);
 
-// The warp the shipped network learned, without (0) and with (1) the fill
-// of what its colour search leaves mismatched (common/mismatch_fill.h):
-// what the fill costs. A network that fills nothing times the fill at its
-// default threshold.
-void BM_GuidedWarpFill(benchmark::State& state) {
+// The shipped synth decision network, or null with the benchmark skipped.
+std::unique_ptr<worker::DecisionNetwork> ShippedNetwork(
+    benchmark::State& state) {
   absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> network =
       worker::LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) +
                                   "/synth.dn.json");
   if (!network.ok()) {
     state.SkipWithError(std::string(network.status().message()).c_str());
-    return;
+    return nullptr;
   }
+  return *std::move(network);
+}
+
+// The warp the shipped network learned, without (0) and with (1) the fill
+// of what its colour search leaves mismatched (common/mismatch_fill.h):
+// what the fill costs. A network that fills nothing times the fill at its
+// default threshold.
+void BM_GuidedWarpFill(benchmark::State& state) {
+  const std::unique_ptr<worker::DecisionNetwork> network =
+      ShippedNetwork(state);
+  if (network == nullptr) return;
   GuidedWarpOptions options = WorkerWarp(false);
-  worker::SettleWarp({}, (*network)->spec(), &options);
+  worker::SettleWarp({}, network->spec(), &options);
   if (state.range(0) == 0) {
     options.fill_threshold = kNoFill;
   } else if (options.fill_threshold == kNoFill) {
@@ -202,17 +211,13 @@ BENCHMARK(BM_GuidedWarpFill)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 void BM_FlowPath(benchmark::State& state) {
   if (!PairsReady(state)) return;
   std::unique_ptr<worker::OpticalFlow> flow = Dis();
-  absl::StatusOr<std::unique_ptr<worker::DecisionNetwork>> network =
-      worker::LoadDecisionNetwork(std::string(TESSERA_MODELS_DIR) +
-                                  "/synth.dn.json");
-  if (!network.ok()) {
-    state.SkipWithError(std::string(network.status().message()).c_str());
-    return;
-  }
+  const std::unique_ptr<worker::DecisionNetwork> network =
+      ShippedNetwork(state);
+  if (network == nullptr) return;
   // The worker's default warp: as the network learned, nothing relocated.
   GuidedWarpOptions warp = WorkerWarp(false);
-  worker::SettleWarp({}, (*network)->spec(), &warp);
-  worker::FlowPath path(*flow, **network, nullptr, warp);
+  worker::SettleWarp({}, network->spec(), &warp);
+  worker::FlowPath path(*flow, *network, nullptr, warp);
   const Size region = Pairs().front().current.size();
   const Rect window = state.range(0) == 1
                           ? path.WindowFor(region, {0, 0, 240, 180})
